@@ -1,0 +1,298 @@
+"""Angle Mort settings, driven by the environment.
+
+Safe by default: DEBUG is off unless DJANGO_DEBUG=1, the secret key must come
+from the environment (the demo writes one to .secret_key, which git ignores),
+and no log line carries a client address.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from config.env import (
+    database_from_pg_environment,
+    database_from_url,
+    env_flag,
+    env_float,
+    env_list,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_flag("DJANGO_DEBUG", default=False)
+
+
+def _secret_key() -> str:
+    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if key:
+        return key
+    key_file = Path(os.environ.get("DJANGO_SECRET_KEY_FILE", BASE_DIR / ".secret_key"))
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if DEBUG or os.environ.get("PYTEST_VERSION") or os.environ.get("ANGLEMORT_TESTING"):
+        return "insecure-key-for-development-and-tests-only"
+    raise RuntimeError(
+        "Set DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE); `make demo` writes a local one."
+    )
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaflet",
+    "mapping",
+    "api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+DATABASES = {
+    "default": (
+        database_from_url(os.environ["DATABASE_URL"])
+        if os.environ.get("DATABASE_URL")
+        else database_from_pg_environment()
+    )
+}
+# Parallel test runs (several developers on one machine) each get their own test database.
+DATABASES["default"]["TEST"] = {
+    "NAME": os.environ.get("TEST_DB_NAME", f"test_{DATABASES['default']['NAME']}")
+}
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# GeoDjango finds the system libraries itself on Debian; these allow overriding.
+if os.environ.get("GDAL_LIBRARY_PATH"):
+    GDAL_LIBRARY_PATH = os.environ["GDAL_LIBRARY_PATH"]
+if os.environ.get("GEOS_LIBRARY_PATH"):
+    GEOS_LIBRARY_PATH = os.environ["GEOS_LIBRARY_PATH"]
+
+# --- Cache (throttling counters live here, and only here) ------------------
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "anglemort",
+    }
+}
+
+# --- Auth -----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+MODERATORS_GROUP = "moderators"
+
+# --- Internationalisation -------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Serve uploaded photos from Django itself (demo, single host). Behind a proxy, let it serve them.
+SERVE_MEDIA = env_flag("SERVE_MEDIA", default=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or os.environ.get("PYTEST_VERSION")
+            else "whitenoise.storage.CompressedStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = True
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 80 * 1024 * 1024
+
+# --- Security headers -----------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- REST framework -------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "submissions": os.environ.get("SUBMISSION_THROTTLE_RATE", "20/hour"),
+        "moderation": "600/hour",
+    },
+    "EXCEPTION_HANDLER": "api.errors.json_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Angle Mort API",
+    "DESCRIPTION": (
+        "Surveillance cameras mapped from OpenStreetMap and by residents; density, "
+        "camera-avoiding walking routes and open exports. Bounding boxes are always "
+        "MINLON,MINLAT,MAXLON,MAXLAT (WGS 84)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Read endpoints are open to other origins (notebooks, other maps); only GET.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+
+# --- Map ------------------------------------------------------------------
+TILE_URL = os.environ.get("TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+TILE_ATTRIBUTION = os.environ.get(
+    "TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+LEAFLET_CONFIG = {
+    "DEFAULT_CENTER": (60.1699, 24.9384),
+    "DEFAULT_ZOOM": 15,
+    "MIN_ZOOM": 2,
+    "MAX_ZOOM": 19,
+    "TILES": [("OpenStreetMap", TILE_URL, {"attribution": TILE_ATTRIBUTION, "maxZoom": 19})],
+    "ATTRIBUTION_PREFIX": "Angle Mort",
+    "RESET_VIEW": False,
+    "NO_GLOBALS": False,
+}
+
+# --- OpenStreetMap import -------------------------------------------------
+OVERPASS_URL = os.environ.get("OVERPASS_URL", "https://overpass-api.de/api/interpreter")
+OVERPASS_TIMEOUT_S = env_float("OVERPASS_TIMEOUT_S", 180.0)
+OVERPASS_TILE_DEGREES = env_float("OVERPASS_TILE_DEGREES", 0.25)
+OVERPASS_MAX_RETRIES = int(os.environ.get("OVERPASS_MAX_RETRIES", "4"))
+OVERPASS_BACKOFF_S = env_float("OVERPASS_BACKOFF_S", 5.0)
+
+# --- Fields of view, exposure, routing ------------------------------------
+FOV_DEFAULT_HEIGHT_M = 5.0
+FOV_DEFAULT_TILT_DEG = 15.0
+FOV_DEFAULT_ANGLE_DEG = 85.0
+FOV_MAX_REACH_M = 60.0
+FOV_UNKNOWN_RADIUS_M = 25.0
+FOV_DOME_RADIUS_M = 20.0
+FOV_ALPR_ANGLE_DEG = 20.0
+FOV_ALPR_REACH_M = 40.0
+# Weight of one watched metre by what the camera can do (docs/routing.md).
+EXPOSURE_WEIGHTS = {
+    "plain": 1.0,
+    "alpr": 2.0,
+    "face_recognition": 3.0,
+    "vsa": 3.0,
+}
+WALKING_SPEED_M_S = env_float("WALKING_SPEED_M_S", 1.3)
+ROUTE_MAX_DISTANCE_M = env_float("ROUTE_MAX_DISTANCE_M", 20_000.0)
+ROUTE_MAX_SNAP_DISTANCE_M = 500.0
+
+# --- API ------------------------------------------------------------------
+API_MAX_BBOX_AREA_DEG2 = env_float("API_MAX_BBOX_AREA_DEG2", 400.0)
+API_PAGE_SIZE = 500
+API_MAX_PAGE_SIZE = 5000
+
+# --- Submissions ----------------------------------------------------------
+SUBMISSION_DUPLICATE_RADIUS_M = env_float("SUBMISSION_DUPLICATE_RADIUS_M", 15.0)
+PHOTO_MAX_BYTES = 15 * 1024 * 1024
+PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_MAX_COUNT = 5
+PHOTO_MAX_SIDE_PX = 2048
+PHOTO_THUMBNAIL_SIDE_PX = 320
+
+# --- Logging: no client addresses, ever -----------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_client_address": {"()": "config.logging.DropClientAddress"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_client_address"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # runserver's access log names the client; we keep only method, path and status.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
+}
+
+# Debian 12 ships GDAL 3.6; we never pass user-supplied spatial reference strings to GDAL
+# (every geometry is built from numbers in SRID 4326), which is what this check guards.
+SILENCED_SYSTEM_CHECKS = [
+    "gis.W001",
+    # Array CHECKs (directions, capabilities) are enforced by the database; the API and the
+    # tag parser validate the same rules before writing, so full_clean need not.
+    "models.W045",
+]

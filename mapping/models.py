@@ -1,0 +1,373 @@
+"""The domain's tables: cameras, photos, submissions, the walk graph, buildings, imports.
+
+Geometry is stored in WGS 84 (SRID 4326); lengths and distances are metres,
+computed on the geography type or in a local metric projection. Directions are
+degrees clockwise from north in [0, 360). Ranges that must hold whatever code
+writes the row (a bulk SQL upsert as much as a form) are CHECK constraints.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+MAX_PLAUSIBLE_HEIGHT_M = 300.0
+
+
+class Source(models.TextChoices):
+    OSM = "osm", "OpenStreetMap"
+    COMMUNITY = "community", "Community"
+
+
+class OsmType(models.TextChoices):
+    NODE = "node", "node"
+    WAY = "way", "way"
+    RELATION = "relation", "relation"
+
+
+class Surveillance(models.TextChoices):
+    PUBLIC = "public", "public"
+    OUTDOOR = "outdoor", "outdoor"
+    INDOOR = "indoor", "indoor"
+
+
+class SurveillanceType(models.TextChoices):
+    CAMERA = "camera", "camera"
+    GUARD = "guard", "guard"
+    ALPR = "alpr", "ALPR (number-plate reader)"
+    GUNSHOT_DETECTOR = "gunshot_detector", "gunshot detector"
+
+
+class CameraType(models.TextChoices):
+    FIXED = "fixed", "fixed"
+    DOME = "dome", "dome"
+    PANNING = "panning", "panning"
+
+
+class Capability(models.TextChoices):
+    FACE_RECOGNITION = "face_recognition", "face recognition"
+    VSA = "vsa", "algorithmic video analysis (VSA)"
+    ALPR = "alpr", "number-plate reading"
+    AUDIO = "audio", "audio"
+    THERMAL = "thermal", "thermal"
+    PTZ = "ptz", "pan-tilt-zoom"
+
+
+class CameraStatus(models.TextChoices):
+    ACTIVE = "active", "active"
+    REMOVED = "removed", "removed"
+
+
+def _all_directions_in_range() -> RawSQL:
+    # Django has no lookup for "every array element satisfies"; ALL() says it in SQL.
+    return RawSQL(
+        "(0 <= ALL(directions) AND 360 > ALL(directions))", [], output_field=BooleanField()
+    )
+
+
+def _capabilities_known() -> RawSQL:
+    # Built from the Capability constants only, never from input.
+    known = ",".join(f"'{value}'" for value in Capability.values)
+    return RawSQL(  # noqa: S611
+        f"(capabilities <@ ARRAY[{known}]::varchar[])", [], output_field=BooleanField()
+    )
+
+
+class Camera(models.Model):
+    """One surveillance device (or one mast carrying several, see ``directions``)."""
+
+    source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
+    osm_type = models.CharField(max_length=8, choices=OsmType.choices, null=True, blank=True)
+    osm_id = models.BigIntegerField(null=True, blank=True)
+    osm_version = models.PositiveIntegerField(null=True, blank=True)
+    location = models.PointField(srid=4326)
+
+    surveillance = models.CharField(max_length=16, choices=Surveillance.choices, blank=True)
+    surveillance_type = models.CharField(
+        max_length=24, choices=SurveillanceType.choices, blank=True, db_index=True
+    )
+    zone = models.CharField(max_length=64, blank=True)
+    camera_type = models.CharField(max_length=16, choices=CameraType.choices, blank=True)
+    mount = models.CharField(max_length=32, blank=True)
+    directions = ArrayField(
+        models.FloatField(),
+        default=list,
+        blank=True,
+        help_text="Degrees clockwise from north, one per camera on this node.",
+    )
+    tilt = models.FloatField(
+        null=True, blank=True, help_text="Degrees below the horizontal (positive looks down)."
+    )
+    height = models.FloatField(null=True, blank=True, help_text="Metres above the ground.")
+    operator = models.CharField(max_length=255, blank=True)
+    operator_type = models.CharField(max_length=64, blank=True)
+    capabilities = ArrayField(
+        models.CharField(max_length=24, choices=Capability.choices), default=list, blank=True
+    )
+    vendor = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    ref = models.CharField(max_length=255, blank=True)
+    fixme = models.TextField(blank=True)
+    check_date = models.DateField(null=True, blank=True, help_text="OSM check_date/survey:date.")
+
+    status = models.CharField(
+        max_length=16, choices=CameraStatus.choices, default=CameraStatus.ACTIVE, db_index=True
+    )
+    confirmations = models.PositiveIntegerField(default=0)
+    last_checked = models.DateTimeField(null=True, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    tags = models.JSONField(default=dict, blank=True, help_text="Every raw OSM tag, unchanged.")
+    fov = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="Field of view.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["osm_type", "osm_id"],
+                condition=Q(source="osm"),
+                name="camera_unique_osm_identity",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="osm") | (Q(osm_type__isnull=False) & Q(osm_id__isnull=False)),
+                name="camera_osm_has_identity",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=Source.values), name="camera_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=CameraStatus.values), name="camera_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(surveillance__in=[*Surveillance.values, ""]),
+                name="camera_surveillance_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(surveillance_type__in=[*SurveillanceType.values, ""]),
+                name="camera_surveillance_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(camera_type__in=[*CameraType.values, ""]),
+                name="camera_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=_all_directions_in_range(), name="camera_directions_0_360"
+            ),
+            models.CheckConstraint(
+                condition=_capabilities_known(), name="camera_capabilities_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(height__isnull=True)
+                | (Q(height__gt=0) & Q(height__lte=MAX_PLAUSIBLE_HEIGHT_M)),
+                name="camera_height_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(tilt__isnull=True) | (Q(tilt__gte=-90) & Q(tilt__lte=90)),
+                name="camera_tilt_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="active", removed_at__isnull=True)
+                | Q(status="removed", removed_at__isnull=False),
+                name="camera_removed_has_date",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["capabilities"], name="camera_capabilities_gin"),
+            models.Index(fields=["source", "status"], name="camera_source_status"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.name or self.ref or self.get_surveillance_type_display() or "camera"
+        return f"{label} #{self.pk}"
+
+    @property
+    def osm_url(self) -> str | None:
+        if self.source != Source.OSM or not self.osm_type or self.osm_id is None:
+            return None
+        return f"https://www.openstreetmap.org/{self.osm_type}/{self.osm_id}"
+
+
+class SubmissionKind(models.TextChoices):
+    NEW = "new", "new camera"
+    CHANGE = "change", "change"
+    REMOVED = "removed", "no longer here"
+    CONFIRM = "confirm", "still here"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    APPROVED = "approved", "approved"
+    REJECTED = "rejected", "rejected"
+    MERGED = "merged", "merged"
+
+
+class Submission(models.Model):
+    """A resident's report. It never records who sent it beyond an optional pseudonym."""
+
+    kind = models.CharField(max_length=16, choices=SubmissionKind.choices)
+    camera = models.ForeignKey(
+        Camera,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submissions",
+        help_text="The camera concerned (change, removed, confirm) or created/merged into.",
+    )
+    location = models.PointField(srid=4326, null=True, blank=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    pseudonym = models.CharField(max_length=64, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    duplicate_candidates = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    status = models.CharField(
+        max_length=16,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.PENDING,
+        db_index=True,
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=SubmissionKind.values), name="submission_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SubmissionStatus.values), name="submission_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="new") | Q(location__isnull=False),
+                name="submission_new_has_location",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.status}) #{self.pk}"
+
+
+class CameraPhoto(models.Model):
+    """A re-encoded photo without metadata, stored under a random name."""
+
+    camera = models.ForeignKey(
+        Camera, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(upload_to="photos/", width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to="thumbnails/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(camera__isnull=False) | Q(submission__isnull=False),
+                name="photo_belongs_somewhere",
+            ),
+        ]
+
+
+class StreetSegment(models.Model):
+    """An edge of the walk graph between two junctions, ready for pgRouting."""
+
+    way_id = models.BigIntegerField(db_index=True, help_text="OSM way this segment was cut from.")
+    source = models.BigIntegerField(db_index=True, help_text="pgRouting source: OSM node id.")
+    target = models.BigIntegerField(db_index=True, help_text="pgRouting target: OSM node id.")
+    geom = models.LineStringField(srid=4326)
+    length_m = models.FloatField(help_text="Geodesic length in metres.")
+    highway = models.CharField(max_length=32, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    exposed_m = models.FloatField(default=0.0, help_text="Metres inside any field of view.")
+    weighted_exposure = models.FloatField(
+        default=0.0, help_text="Watched metres weighted by camera capabilities."
+    )
+    camera_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(length_m__gte=0), name="segment_length_positive"),
+            models.CheckConstraint(
+                condition=Q(exposed_m__gte=0) & Q(exposed_m__lte=models.F("length_m") + 0.01),
+                name="segment_exposure_within_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(weighted_exposure__gte=0), name="segment_weighted_exposure_positive"
+            ),
+            models.CheckConstraint(condition=Q(geom__isvalid=True), name="segment_geom_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.highway} {self.source}->{self.target}"
+
+
+class Building(models.Model):
+    """A building footprint; fields of view stop at its walls."""
+
+    osm_type = models.CharField(max_length=8, choices=OsmType.choices)
+    osm_id = models.BigIntegerField()
+    geom = models.MultiPolygonField(srid=4326)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["osm_type", "osm_id"], name="building_unique_osm"),
+        ]
+
+    def __str__(self) -> str:
+        return f"building {self.osm_type}/{self.osm_id}"
+
+
+class ImportKind(models.TextChoices):
+    OVERPASS = "overpass", "Overpass API"
+    FILE = "file", "file"
+
+
+class ImportStatus(models.TextChoices):
+    RUNNING = "running", "running"
+    SUCCEEDED = "succeeded", "succeeded"
+    FAILED = "failed", "failed"
+
+
+class ImportRun(models.Model):
+    """What one import did, or why it failed. Written outside the import's transaction."""
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    bbox = models.PolygonField(srid=4326, null=True, blank=True)
+    file = models.CharField(max_length=1024, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_s = models.FloatField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+    )
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ImportKind.values), name="importrun_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="importrun_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

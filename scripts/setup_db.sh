@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Start the local PostgreSQL cluster if it is down, create the project's role and
+# database, and enable PostGIS and pgRouting. Safe to run any number of times.
+# With DATABASE_URL set (an external database), it only checks the extensions.
+set -euo pipefail
+
+DB_NAME="${PGDATABASE:-anglemort}"
+DB_USER="${PGUSER:-anglemort}"
+DB_PASSWORD="${PGPASSWORD:-anglemort}"
+DB_PORT="${PGPORT:-5432}"
+
+if [ -n "${DATABASE_URL:-}" ]; then
+  echo "DATABASE_URL is set: using that database as it is (migrations enable the extensions)."
+  exit 0
+fi
+
+as_postgres() {
+  if [ "$(id -u)" -eq 0 ]; then
+    su postgres -s /bin/sh -c "$*"
+  elif [ "$(id -un)" = "postgres" ]; then
+    sh -c "$*"
+  else
+    sudo -u postgres sh -c "$*"
+  fi
+}
+
+PG_VERSION="$(ls /usr/lib/postgresql/ | sort -n | tail -1)"
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  if ! pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v' | grep -q .; then
+    echo "Creating PostgreSQL $PG_VERSION cluster 'main'."
+    pg_createcluster "$PG_VERSION" main --port "$DB_PORT" >/dev/null
+  fi
+  CLUSTER="$(pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v {print $2; exit}')"
+  if ! pg_lsclusters -h | awk -v v="$PG_VERSION" -v c="$CLUSTER" '$1==v && $2==c {print $4}' | grep -q online; then
+    echo "Starting PostgreSQL $PG_VERSION/$CLUSTER."
+    pg_ctlcluster "$PG_VERSION" "$CLUSTER" start
+  fi
+fi
+
+for _ in $(seq 1 30); do
+  as_postgres "psql -p $DB_PORT -tAc 'select 1'" >/dev/null 2>&1 && break
+  sleep 1
+done
+
+psql_admin() { as_postgres "PGOPTIONS=--client-min-messages=warning psql -p $DB_PORT -v ON_ERROR_STOP=1 -q $*"; }
+
+# The role may create databases (the test database) but is not a superuser.
+if ! as_postgres "psql -p $DB_PORT -tAc \"select 1 from pg_roles where rolname='$DB_USER'\"" | grep -q 1; then
+  psql_admin "-c \"create role $DB_USER login createdb password '$DB_PASSWORD'\""
+  echo "Created role $DB_USER."
+fi
+
+# Extensions live in template1 too, so every database created later (the test database
+# included) starts with PostGIS and pgRouting without needing a superuser.
+for db in template1; do
+  psql_admin "-d $db -c 'create extension if not exists postgis' -c 'create extension if not exists pgrouting'"
+done
+
+if ! as_postgres "psql -p $DB_PORT -tAc \"select 1 from pg_database where datname='$DB_NAME'\"" | grep -q 1; then
+  psql_admin "-c 'create database $DB_NAME owner $DB_USER'"
+  echo "Created database $DB_NAME."
+fi
+psql_admin "-d $DB_NAME -c 'create extension if not exists postgis' -c 'create extension if not exists pgrouting'"
+
+VERSIONS="$(as_postgres "psql -p $DB_PORT -d $DB_NAME -tAc \"select 'PostGIS ' || postgis_lib_version() || ', pgRouting ' || pgr_version()\"")"
+echo "Database $DB_NAME ready on 127.0.0.1:$DB_PORT ($VERSIONS)."

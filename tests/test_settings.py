@@ -1,0 +1,61 @@
+"""Environment parsing and the privacy of logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from config.env import database_from_url, env_flag
+from config.logging import DropClientAddress, scrub_addresses
+
+
+def test_database_url_is_parsed_into_a_postgis_entry():
+    entry = database_from_url("postgis://user:p%40ss@db.example:6543/maps?sslmode=require")
+    assert entry["ENGINE"] == "django.contrib.gis.db.backends.postgis"
+    assert (entry["USER"], entry["PASSWORD"], entry["HOST"], entry["PORT"], entry["NAME"]) == (
+        "user",
+        "p@ss",
+        "db.example",
+        "6543",
+        "maps",
+    )
+    assert entry["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_database_url_of_another_engine_is_refused():
+    with pytest.raises(ValueError, match="postgres"):
+        database_from_url("mysql://u:p@h/db")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("1", True), ("yes", True), ("0", False), ("", False)]
+)
+def test_env_flag(monkeypatch, value, expected):
+    monkeypatch.setenv("SOME_FLAG", value)
+    assert env_flag("SOME_FLAG") is expected
+
+
+def test_debug_is_off_by_default(settings):
+    assert settings.DEBUG is False
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '203.0.113.7 - - [23/Nov/2026] "GET /api/cameras/ HTTP/1.1" 200',
+        'client 2001:db8::1 said "GET /"',
+    ],
+)
+def test_client_addresses_are_scrubbed_from_log_lines(line):
+    scrubbed = scrub_addresses(line)
+    assert "203.0.113.7" not in scrubbed and "2001:db8::1" not in scrubbed
+    assert "[address]" in scrubbed
+
+
+def test_log_filter_rewrites_message_arguments():
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1, '"%s" %s', ("198.51.100.4 GET /", 200), None
+    )
+    assert DropClientAddress().filter(record)
+    assert "198.51.100.4" not in record.getMessage()
