@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 
 from mapping.models import Building, Camera, StreetSegment
 
-HELSINKI_CENTRE = (24.9384, 60.1699)
+# Factories build rows in an empty test area (Paris), away from the Helsinki demo data that
+# some test modules load: tests never assume an empty database, only an empty area.
+TEST_AREA_CENTRE = (2.3522, 48.8566)
 _osm_ids = itertools.count(9_000_000_000)
 
 
-def point(lon: float = HELSINKI_CENTRE[0], lat: float = HELSINKI_CENTRE[1]) -> Point:
+def point(lon: float = TEST_AREA_CENTRE[0], lat: float = TEST_AREA_CENTRE[1]) -> Point:
     return Point(lon, lat, srid=4326)
 
 
@@ -33,7 +36,7 @@ def make_segment(coords: list[tuple[float, float]], source: int, target: int, **
     fields.setdefault("highway", "footway")
     length_m = fields.pop("length_m", None)
     if length_m is None:
-        length_m = line.transform(3067, clone=True).length  # ETRS-TM35FIN, metres
+        length_m = line.transform(3857, clone=True).length * math.cos(math.radians(line.centroid.y))
     return StreetSegment.objects.create(
         geom=line, source=source, target=target, length_m=length_m, **fields
     )

@@ -102,9 +102,9 @@ def test_photo_must_belong_to_a_camera_or_submission():
 
 
 def test_segment_exposure_cannot_exceed_its_length():
-    coords = [(24.9400, 60.1700), (24.9410, 60.1700)]
+    coords = [(2.3500, 48.8500), (2.3510, 48.8500)]  # 0.001 degree east at 48.85 N: ~73 m
     segment = make_segment(coords, 1, 2)
-    assert 50 < segment.length_m < 60
+    assert 70 < segment.length_m < 76
     with pytest.raises(IntegrityError), transaction.atomic():
         make_segment(coords, 1, 2, exposed_m=segment.length_m + 10)
 
