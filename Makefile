@@ -10,6 +10,7 @@ HOST     ?= 127.0.0.1
 PORT     ?= 8000
 DEMO_PBF ?= fixtures/helsinki.osm.pbf
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 export PGOPTIONS := --client-min-messages=warning
 
@@ -65,8 +66,9 @@ lint:
 	$(VENV)/bin/ruff format --check .
 
 ## bench: the benchmark suite (not part of make test); writes docs/benchmarks.md
+## (BENCH_ARGS=--quick for a small run; it uses its own databases anglemort_bench*)
 bench: setup secret migrate
-	$(MANAGE) bench
+	$(MANAGE) bench $(BENCH_ARGS)
 
 ## migrations: regenerate the model migration (the project has no deployed data yet)
 migrations:

@@ -3,9 +3,24 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.routes import RouteView
+from api.submissions import submission_router
+from api.views.cameras import CameraDetailView, CameraListView
+from api.views.density import DensityView
+from api.views.exports import CSVExportView, GeoJSONExportView
+
 app_name = "api"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *submission_router.urls,  # /api/submissions/ and moderation (issue #6)
+    path("routes/", RouteView.as_view(), name="routes"),  # walking routes (issue #4)
+    # Cameras, density and exports (issue #5). Any id text reaches the view, which answers
+    # a malformed one with a JSON 400 rather than Django's HTML 404.
+    path("cameras/", CameraListView.as_view(), name="camera-list"),
+    path("cameras/<str:id>/", CameraDetailView.as_view(), name="camera-detail"),
+    path("density/", DensityView.as_view(), name="density"),
+    path("export/cameras.geojson", GeoJSONExportView.as_view(), name="export-geojson"),
+    path("export/cameras.csv", CSVExportView.as_view(), name="export-csv"),
 ]

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_gis",
     "django_filters",
+    "pgtrigger",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
@@ -189,6 +190,10 @@ REST_FRAMEWORK = {
         "moderation": "600/hour",
     },
     "EXCEPTION_HANDLER": "api.errors.json_exception_handler",
+    # Throttles identify a client by REMOTE_ADDR unless this many trusted proxies sit in front
+    # (then by the matching X-Forwarded-For entry); 0 means a client cannot pick its own
+    # identity with a forged X-Forwarded-For header. Behind one reverse proxy, set it to 1.
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -234,16 +239,31 @@ OVERPASS_TILE_DEGREES = env_float("OVERPASS_TILE_DEGREES", 0.25)
 OVERPASS_MAX_RETRIES = int(os.environ.get("OVERPASS_MAX_RETRIES", "4"))
 OVERPASS_BACKOFF_S = env_float("OVERPASS_BACKOFF_S", 5.0)
 
-# --- Fields of view, exposure, routing ------------------------------------
+# --- Fields of view, exposure, routing (docs/routing.md explains each) -----
+# Fixed cameras: reach = height / tan(tilt) (where the optical axis meets the ground),
+# kept within [FOV_MIN_REACH_M, FOV_MAX_REACH_M]; 5 m and 15 degrees give 18.7 m.
 FOV_DEFAULT_HEIGHT_M = 5.0
 FOV_DEFAULT_TILT_DEG = 15.0
 FOV_DEFAULT_ANGLE_DEG = 85.0
+FOV_MIN_REACH_M = 5.0
 FOV_MAX_REACH_M = 60.0
+# Type unknown or no direction: a disc, larger than a dome's to stay on the safe side.
 FOV_UNKNOWN_RADIUS_M = 25.0
 FOV_DOME_RADIUS_M = 20.0
 FOV_ALPR_ANGLE_DEG = 20.0
 FOV_ALPR_REACH_M = 40.0
-# Weight of one watched metre by what the camera can do (docs/routing.md).
+# A camera at most this far inside a building (or this close to it) hangs on its wall and
+# looks from it; deeper inside it sees nothing outdoors.
+FOV_WALL_TOLERANCE_M = 3.0
+# Occlusion is computed along rays at most this far apart at full reach and this many
+# degrees apart; rays start this far from the viewpoint (so a wall camera clears its wall).
+FOV_RAY_SPACING_M = 1.0
+FOV_RAY_STEP_DEG = 2.0
+FOV_RAY_START_M = 0.3
+# Outlines are then simplified within this distance (fewer points, same shape).
+FOV_SIMPLIFY_M = 0.1
+# Weight of one watched metre by what the camera can do; a piece of street seen by several
+# cameras takes the highest weight among them (docs/routing.md).
 EXPOSURE_WEIGHTS = {
     "plain": 1.0,
     "alpr": 2.0,
@@ -253,6 +273,17 @@ EXPOSURE_WEIGHTS = {
 WALKING_SPEED_M_S = env_float("WALKING_SPEED_M_S", 1.3)
 ROUTE_MAX_DISTANCE_M = env_float("ROUTE_MAX_DISTANCE_M", 20_000.0)
 ROUTE_MAX_SNAP_DISTANCE_M = 500.0
+# Avoidance level (0..1) -> lambda, the extra metres walked to avoid one weighted watched
+# metre; linear between these points. Strict mode falls back to ROUTE_LEAST_WATCHED_LAMBDA.
+ROUTE_DEFAULT_AVOIDANCE = 0.5
+ROUTE_AVOIDANCE_LAMBDAS = ((0.0, 0.0), (0.25, 2.0), (0.5, 6.0), (0.75, 15.0), (1.0, 40.0))
+ROUTE_LEAST_WATCHED_LAMBDA = 1000.0
+# Routes are searched on the streets in the box around both ends, grown by this margin
+# (at least MIN, else RATIO of the distance), times GROWTH per retry, at most TRIES times.
+ROUTE_SEARCH_MARGIN_MIN_M = 300.0
+ROUTE_SEARCH_MARGIN_RATIO = 0.3
+ROUTE_SEARCH_GROWTH = 3.0
+ROUTE_SEARCH_TRIES = 4
 
 # --- API ------------------------------------------------------------------
 API_MAX_BBOX_AREA_DEG2 = env_float("API_MAX_BBOX_AREA_DEG2", 400.0)

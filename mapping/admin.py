@@ -1,17 +1,28 @@
-"""Admin screens. Moderation actions for submissions are added by mapping.submissions."""
+"""Admin screens. Moderation of submissions: mapping.admin_moderation."""
 
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
+from mapping.admin_moderation import SubmissionAdmin, thumbnail_html
 from mapping.models import Building, Camera, CameraPhoto, ImportRun, StreetSegment, Submission
 
 
 class CameraPhotoInline(admin.TabularInline):
+    """Photos are shown, or deleted; never uploaded here, where they would skip the
+    metadata stripping of mapping.photos."""
+
     model = CameraPhoto
     fk_name = "camera"
     extra = 0
-    fields = ("image", "thumbnail", "width", "height", "created_at")
-    readonly_fields = ("width", "height", "created_at")
+    fields = ("preview", "width", "height", "submission", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="photo")
+    def preview(self, photo: CameraPhoto) -> str:
+        return thumbnail_html(photo)
 
 
 @admin.register(Camera)
@@ -34,12 +45,8 @@ class CameraAdmin(LeafletGeoAdmin):
     settings_overrides = {"DEFAULT_ZOOM": 17}
 
 
-@admin.register(Submission)
-class SubmissionAdmin(LeafletGeoAdmin):
-    list_display = ("id", "kind", "status", "camera", "pseudonym", "created_at")
-    list_filter = ("status", "kind")
-    search_fields = ("pseudonym", "note", "=camera__osm_id", "camera__operator", "camera__ref")
-    readonly_fields = ("created_at", "decided_at", "warnings", "duplicate_candidates")
+# Moderation screens (queue, actions, decision buttons) live in mapping.admin_moderation.
+admin.site.register(Submission, SubmissionAdmin)
 
 
 @admin.register(ImportRun)

@@ -16,6 +16,8 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from mapping.density.triggers import density_triggers
+
 MAX_PLAUSIBLE_HEIGHT_M = 300.0
 
 
@@ -182,6 +184,8 @@ class Camera(models.Model):
             GinIndex(fields=["capabilities"], name="camera_capabilities_gin"),
             models.Index(fields=["source", "status"], name="camera_source_status"),
         ]
+        # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py).
+        triggers = density_triggers()
 
     def __str__(self) -> str:
         label = self.name or self.ref or self.get_surveillance_type_display() or "camera"
@@ -192,6 +196,31 @@ class Camera(models.Model):
         if self.source != Source.OSM or not self.osm_type or self.osm_id is None:
             return None
         return f"https://www.openstreetmap.org/{self.osm_type}/{self.osm_id}"
+
+
+class DensityCell(models.Model):
+    """How many cameras of one kind lie in one map cell: the density endpoint's aggregate.
+
+    Maintained by Camera's statement-level triggers, never written by Python code;
+    ``level`` is the tile zoom of the cell (map zoom + 3), ``dims`` the packed source,
+    status, surveillance, types and capabilities (mapping/density/dimensions.py).
+    """
+
+    pk = models.CompositePrimaryKey("level", "cell_x", "cell_y", "dims")
+    level = models.SmallIntegerField()
+    cell_x = models.IntegerField(help_text="Web Mercator tile column at this level.")
+    cell_y = models.IntegerField(help_text="Web Mercator tile row at this level, from the north.")
+    dims = models.IntegerField(help_text="Packed filterable columns (density/dimensions.py).")
+    camera_count = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # A statement that empties cells deletes them right after through this index.
+            models.Index(fields=["level"], condition=Q(camera_count=0), name="densitycell_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_count} at {self.level}/{self.cell_x}/{self.cell_y} ({self.dims})"
 
 
 class SubmissionKind(models.TextChoices):

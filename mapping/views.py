@@ -1,13 +1,162 @@
-"""The map page. Everything it loads is served by us, except the configured tile layer."""
+"""The map page. Everything it loads is served by us, except the configured tile layer.
+
+The page is one template plus our own ES modules under static/js/. The view hands
+them a small JSON configuration (API addresses, zoom thresholds, filter choices in
+the visitor's language) so the scripts never hard-code what settings decide.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from mapping.models import CameraType, Capability, Source, Surveillance, SurveillanceType
+
+# Below this zoom the page shows density hexagons instead of individual cameras.
+CAMERA_MIN_ZOOM = 14
+# From this zoom on, fields of view are drawn (below they are a blur of overlapping sectors).
+FOV_MIN_ZOOM = 17
+
+# One map glyph per kind of device (static/img/type-*.svg), see static/js/cameras.js.
+ICON_TYPES = ("fixed", "dome", "panning", "guard", "alpr", "gunshot", "unknown")
+
+# Labels in the visitor's language; the model's own labels stay English for the admin and API.
+SURVEILLANCE_LABELS = {
+    Surveillance.PUBLIC: _("public space"),
+    Surveillance.OUTDOOR: _("outdoor, private"),
+    Surveillance.INDOOR: _("indoor"),
+}
+SURVEILLANCE_TYPE_LABELS = {
+    SurveillanceType.CAMERA: _("camera"),
+    SurveillanceType.GUARD: _("guard"),
+    SurveillanceType.ALPR: _("number-plate reader (ALPR)"),
+    SurveillanceType.GUNSHOT_DETECTOR: _("gunshot detector"),
+}
+CAMERA_TYPE_LABELS = {
+    CameraType.FIXED: _("fixed"),
+    CameraType.DOME: _("dome"),
+    CameraType.PANNING: _("panning"),
+}
+CAPABILITY_LABELS = {
+    Capability.FACE_RECOGNITION: _("face recognition"),
+    Capability.VSA: _("algorithmic video analysis (VSA)"),
+    Capability.ALPR: _("number-plate reading"),
+    Capability.AUDIO: _("audio"),
+    Capability.THERMAL: _("thermal"),
+    Capability.PTZ: _("pan-tilt-zoom"),
+}
+SOURCE_LABELS = {Source.OSM: _("OpenStreetMap"), Source.COMMUNITY: _("residents")}
+# OSM camera:mount values offered as pictures in the add-a-camera form.
+MOUNT_LABELS = {"wall": _("wall"), "pole": _("pole"), "ceiling": _("ceiling")}
+
+# The add-a-camera form's pictures: (value, label, static icon). A type is what residents
+# recognise; static/js/submit.js turns it into surveillance:type and camera:type.
+ADD_TYPES = [
+    ("fixed", _("fixed"), "img/type-fixed.svg"),
+    ("dome", _("dome"), "img/type-dome.svg"),
+    ("panning", _("panning"), "img/type-panning.svg"),
+    ("guard", _("guard"), "img/type-guard.svg"),
+    ("alpr", _("plate reader"), "img/type-alpr.svg"),
+    ("unknown", _("not sure"), "img/type-unknown.svg"),
+]
+ADD_MOUNTS = [
+    *((value, label, f"img/mount-{value}.svg") for value, label in MOUNT_LABELS.items()),
+    ("", _("not sure"), "img/mount-unknown.svg"),
+]
 
 
+def _choices(labels: dict) -> list[dict[str, str]]:
+    return [{"value": str(value), "label": str(label)} for value, label in labels.items()]
+
+
+def tile_origin(tile_url: str) -> str:
+    """The origin a Content-Security-Policy must allow for the tile template URL.
+
+    A ``{s}`` sub-domain placeholder becomes a wildcard; a relative URL (a tile we
+    serve ourselves, as in the tests) needs nothing beyond 'self'.
+    """
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("{s}", "*")
+    return f"{parts.scheme}://{host}"
+
+
+def map_config() -> dict:
+    """What the scripts need to know, as one JSON object (see static/js/config.js)."""
+    center_lat, center_lon = settings.LEAFLET_CONFIG["DEFAULT_CENTER"]
+    return {
+        "center": [center_lat, center_lon],
+        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "minZoom": settings.LEAFLET_CONFIG["MIN_ZOOM"],
+        "maxZoom": settings.LEAFLET_CONFIG["MAX_ZOOM"],
+        "tileUrl": settings.TILE_URL,
+        "tileAttribution": settings.TILE_ATTRIBUTION,
+        "cameraMinZoom": CAMERA_MIN_ZOOM,
+        "fovMinZoom": FOV_MIN_ZOOM,
+        "maxBboxAreaDeg2": settings.API_MAX_BBOX_AREA_DEG2,
+        "pageSize": settings.API_MAX_PAGE_SIZE,
+        "maxPhotos": settings.PHOTO_MAX_COUNT,
+        "icons": {name: static(f"img/type-{name}.svg") for name in ICON_TYPES},
+        "directionIcon": static("img/direction-arrow.svg"),
+        "api": {
+            "cameras": "/api/cameras/",
+            "density": "/api/density/",
+            "routes": "/api/routes/",
+            "submissions": "/api/submissions/",
+            "exportGeojson": "/api/export/cameras.geojson",
+            "exportCsv": "/api/export/cameras.csv",
+        },
+        "choices": {
+            "surveillance": _choices(SURVEILLANCE_LABELS),
+            "surveillance_type": _choices(SURVEILLANCE_TYPE_LABELS),
+            "camera_type": _choices(CAMERA_TYPE_LABELS),
+            "capability": _choices(CAPABILITY_LABELS),
+            "source": _choices(SOURCE_LABELS),
+            "mount": _choices(MOUNT_LABELS),
+        },
+    }
+
+
+@require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
-    return render(
+    """The map. The Content-Security-Policy lets the page reach us and the tile server only."""
+    response = render(
         request,
         "mapping/map.html",
-        {"tile_url": settings.TILE_URL, "tile_attribution": settings.TILE_ATTRIBUTION},
+        {
+            "config": map_config(),
+            "tile_origin": tile_origin(settings.TILE_URL),
+            "tile_attribution": settings.TILE_ATTRIBUTION,
+            "admin_submissions_url": reverse("admin:mapping_submission_changelist"),
+            "add_types": ADD_TYPES,
+            "add_mounts": ADD_MOUNTS,
+        },
+    )
+    response["Content-Security-Policy"] = content_security_policy(tile_origin(settings.TILE_URL))
+    return response
+
+
+def content_security_policy(tiles: str) -> str:
+    """Same-origin only, images also from the tile server; blob: for photo previews."""
+    images = " ".join(part for part in ("'self'", "data:", "blob:", tiles) if part)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src {images}",
+            "style-src 'self' 'unsafe-inline'",
+            "script-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
     )

@@ -17,7 +17,7 @@ pg_version() {
 packages_for() {
   local pg="$1"
   echo "postgresql postgresql-contrib postgresql-${pg}-postgis-3 postgresql-${pg}-pgrouting" \
-       "gdal-bin libgdal-dev libgeos-dev libproj-dev python3-venv python3-dev"
+       "gdal-bin libgdal-dev libgeos-dev libproj-dev python3-venv python3-dev gettext"
 }
 
 missing_packages() {

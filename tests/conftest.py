@@ -14,3 +14,17 @@ def _media_in_tmp(settings, tmp_path):
     """Every test writes photos to its own folder, so nothing leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def helsinki(django_db_setup, django_db_blocker):
+    """The real central-Helsinki OSM data (221 cameras, walk graph, buildings), committed.
+
+    Imported once per session and kept across tests' rollbacks; each use costs one COUNT
+    query, and a flush by a transactional/live-server test triggers a re-import. Returns
+    tests.helsinki.HelsinkiData (bbox, counts); scope queries with HELSINKI_BBOX.
+    """
+    from tests.helsinki import ensure_helsinki
+
+    with django_db_blocker.unblock():
+        return ensure_helsinki()

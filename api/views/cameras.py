@@ -1,0 +1,93 @@
+"""GET /api/cameras/ (GeoJSON FeatureCollection, filtered, paginated) and /api/cameras/{id}/."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+
+from api.filters import CameraFilterSet
+from api.pagination import CameraPagination
+from api.serializers import CameraDetailSerializer, CameraFeatureSerializer
+from api.views.common import GEOJSON_RENDERERS, validated_filters, wants_fov
+from mapping.camera_queries import feature_page, filter_cameras
+from mapping.models import Camera
+
+FOV_PARAMETER = OpenApiParameter(
+    "fov",
+    OpenApiTypes.BOOL,
+    description="true or 1 adds each camera's field of view (property fov, a GeoJSON geometry).",
+)
+# Ids are PostgreSQL bigints; a larger number cannot name a camera.
+MAX_ID = 2**63 - 1
+
+
+class CameraListView(ListAPIView):
+    """Cameras as a GeoJSON FeatureCollection.
+
+    Filter with in_bbox (MINLON,MINLAT,MAXLON,MAXLAT) and the attribute filters below;
+    only active cameras unless status says otherwise. Features are ordered by id and
+    paginated: `count` is the number of matching cameras, `next` and `previous` link to
+    the neighbouring pages (null at the ends). Each feature's id is the camera id, to
+    look up at /api/cameras/{id}/ for photos and provenance.
+    """
+
+    queryset = Camera.objects.order_by("id")
+    serializer_class = CameraFeatureSerializer
+    filterset_class = CameraFilterSet
+    pagination_class = CameraPagination
+    renderer_classes = GEOJSON_RENDERERS
+
+    @extend_schema(parameters=[FOV_PARAMETER])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        filters = validated_filters(self, request)
+        with_fov = wants_fov(request)
+        page_number, page_size = self.paginator.requested_page(request)
+        page = feature_page(filter_cameras(filters), page_number, page_size, with_fov)
+        body = self.paginator.body(request, page, page_number, page_size)
+        return HttpResponse(body, content_type=_content_type(request))
+
+
+def _content_type(request) -> str:
+    return f"{request.accepted_renderer.media_type}; charset=utf-8"
+
+
+class CameraDetailView(RetrieveAPIView):
+    """One camera as a GeoJSON Feature: every attribute, the raw OpenStreetMap tags, its
+    field of view, photos (full size and thumbnail URLs) and provenance (source, OSM
+    type/id/version and link, first and last seen, last checked, confirmations)."""
+
+    queryset = Camera.objects.prefetch_related("photos")
+    serializer_class = CameraDetailSerializer
+    renderer_classes = GEOJSON_RENDERERS
+    lookup_url_kwarg = "id"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "id", OpenApiTypes.INT64, OpenApiParameter.PATH, description="Camera id."
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_object(self) -> Camera:
+        raw = self.kwargs["id"]
+        try:
+            camera_id = int(raw)
+        except ValueError:
+            raise exceptions.ValidationError(
+                {"id": [f"a camera id is a whole number, got {raw!r}"]}
+            ) from None
+        if not 0 < camera_id <= MAX_ID:
+            raise exceptions.NotFound(f"no camera with id {camera_id}")
+        camera = self.get_queryset().filter(pk=camera_id).first()
+        if camera is None:
+            raise exceptions.NotFound(f"no camera with id {camera_id}")
+        return camera

@@ -1,0 +1,55 @@
+"""What the read endpoints share: GeoJSON/CSV renderers and validated filters."""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
+from rest_framework import exceptions, serializers
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from api.filters import CameraFilterSet
+from mapping.camera_queries import CameraFilters
+
+
+class GeoJSONRenderer(JSONRenderer):
+    """JSON served as application/geo+json (RFC 7946); ?format=geojson selects it."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+class CSVRenderer(BaseRenderer):
+    """Names text/csv for content negotiation; the export view streams the CSV itself."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+GEOJSON_RENDERERS = [GeoJSONRenderer, JSONRenderer]
+
+
+def validated_filters(view, request) -> CameraFilters:
+    """The request's filters through the view's FilterSet; invalid ones raise a 400."""
+    filterset: CameraFilterSet = DjangoFilterBackend().get_filterset(
+        request, view.get_queryset(), view
+    )
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.camera_filters()
+
+
+class FovOption(serializers.Serializer):
+    fov = serializers.BooleanField(
+        default=False, help_text="1 adds each camera's field of view polygon (property fov)."
+    )
+
+
+def wants_fov(request) -> bool:
+    option = FovOption(data={"fov": request.query_params.get("fov", False)})
+    if not option.is_valid():
+        raise exceptions.ValidationError(option.errors)
+    return option.validated_data["fov"]

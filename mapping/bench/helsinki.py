@@ -1,0 +1,238 @@
+"""Benchmarks on the real Helsinki demo: the whole import, fields of view, bbox, routes.
+
+The demo is imported afresh into its own database each run; that import is itself
+the first benchmark.
+"""
+
+from __future__ import annotations
+
+import random
+
+from django.conf import settings
+
+from mapping.bench import baselines
+from mapping.bench.common import (
+    BenchConfig,
+    EndpointError,
+    bbox_param,
+    endpoint_missing,
+    get_json,
+    http_floor,
+    time_gets,
+)
+from mapping.bench.databases import (
+    RESULT_MARKER,
+    connect,
+    create_database,
+    database_name,
+    migrate,
+    run_django,
+)
+from mapping.bench.report import Measurement
+from mapping.bench.server import Gunicorn, HttpClient
+
+HELSINKI_FILE = "fixtures/helsinki.osm.pbf"
+PEER_MEDIAN_MS = 56.0  # the peer GeoDjango camera map, quoted in issue #8 (not measured here)
+NAMES = ("helsinki_import", "helsinki_fov", "helsinki_bbox", "helsinki_route")
+
+IMPORT_CODE = f"""
+import json, time
+from mapping.importer import import_file
+from mapping.models import Camera, StreetSegment, Building
+started = time.perf_counter()
+summary = import_file({HELSINKI_FILE!r})
+seconds = time.perf_counter() - started
+print({RESULT_MARKER!r} + json.dumps({{
+    "seconds": seconds, "cameras": Camera.objects.count(),
+    "segments": StreetSegment.objects.count(), "buildings": Building.objects.count(),
+    "with_fov": Camera.objects.filter(fov__isnull=False).count(),
+    "exposed": StreetSegment.objects.filter(exposed_m__gt=0).count(),
+    "phases": summary.timings,
+}}))
+"""
+
+FOV_CODE = f"""
+import json, time
+from mapping.fov import compute_fields_of_view
+from django.db import transaction
+timings = []
+for _ in range(3):
+    with transaction.atomic():
+        started = time.perf_counter()
+        done = compute_fields_of_view()
+        timings.append(time.perf_counter() - started)
+from mapping.models import Camera
+print({RESULT_MARKER!r} + json.dumps({{"seconds": sorted(timings)[1],
+                                      "cameras": Camera.objects.count()}}))
+"""
+
+
+def _import(config: BenchConfig) -> tuple[Measurement, dict | None]:
+    title, target = "Whole Helsinki import (cameras, streets, buildings, FOV, exposure)", "<= 5 s"
+    if not _has("mapping.importer", "import_file"):
+        return Measurement.not_measured("helsinki_import", title, target, "s", "no importer"), None
+    create_database(database_name("helsinki"), drop_first=True)
+    migrate(database_name("helsinki"))
+    result = run_django(database_name("helsinki"), IMPORT_CODE)
+    cameras, read_s = baselines.osmium_read(settings.BASE_DIR / HELSINKI_FILE, locations=True)
+    return (
+        Measurement(
+            "helsinki_import", title, target, "s", value=result["seconds"], baseline=read_s,
+            baseline_name="a bare pyosmium pass over the same file with node locations",
+            check=lambda v, r: v <= 5.0,
+            detail=(f"import_file() in a fresh database: {result['cameras']} cameras "
+                    f"({result['with_fov']} with a field of view), {result['segments']} segments "
+                    f"({result['exposed']} watched), {result['buildings']} buildings; the pass "
+                    f"over the file found {cameras} surveillance nodes. Phases: "
+                    f"{phases(result)}."),
+        ),
+        result,
+    )  # fmt: skip
+
+
+def phases(result: dict) -> str:
+    """The importer's own phase timings (ImportSummary.timings)."""
+    return ", ".join(
+        f"{name} {seconds:.2f} s" for name, seconds in result.get("phases", {}).items()
+    )
+
+
+def _has(module: str, name: str) -> bool:
+    try:
+        return hasattr(__import__(module, fromlist=[name]), name)
+    except ImportError:
+        return False
+
+
+def _fov() -> Measurement:
+    title, target = "Fields of view for all Helsinki cameras (with occlusion)", "<= 2 s"
+    if not _has("mapping.fov", "compute_fields_of_view"):
+        return Measurement.not_measured("helsinki_fov", title, target, "s", "no mapping.fov")
+    result = run_django(database_name("helsinki"), FOV_CODE)
+    with connect(database_name("helsinki")) as conn:
+        discs = sorted(baselines.time_discs(conn) for _ in range(3))[1]
+    return Measurement(
+        "helsinki_fov", title, target, "s", value=result["seconds"], baseline=discs,
+        baseline_name=f"one SQL statement buffering every camera by {settings.FOV_MAX_REACH_M:g} m",
+        check=lambda v, r: v <= 2.0,
+        detail=f"compute_fields_of_view() over {result['cameras']} cameras, median of 3 runs.",
+    )  # fmt: skip
+
+
+def _bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
+    title = "/api/cameras/?in_bbox, whole Helsinki demo"
+    target = f"median <= 14 ms (peer GeoDjango map: ~{PEER_MEDIAN_MS:g} ms)"
+    missing = endpoint_missing("/api/cameras/")
+    if missing:
+        return Measurement.not_measured("helsinki_bbox", title, target, "ms", missing)
+    with connect(database_name("helsinki")) as conn:
+        extent = conn.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), n FROM ("
+            " SELECT ST_Extent(location) AS e, count(*) AS n FROM mapping_camera) x"
+        ).fetchone()
+        box = (extent[0] - 0.001, extent[1] - 0.001, extent[2] + 0.001, extent[3] + 0.001)
+        raw = baselines.time_bbox_pages(conn, [box], settings.API_PAGE_SIZE, config.repeat)
+    path = f"/api/cameras/?in_bbox={bbox_param(box)}"
+    features = len(get_json(client, path).get("features", []))
+    timing = time_gets(client, [path], config.repeat)
+    return Measurement(
+        "helsinki_bbox", title, target, "ms", value=timing.median, baseline=raw.median,
+        baseline_name="raw SQL for the same rows", check=lambda v, r: v <= 14.0,
+        detail=(f"{timing.describe()}; {features} features of {extent[4]} cameras. "
+                f"HTTP floor (a bare Django 404): {floor.describe()}. Against the peer's "
+                f"{PEER_MEDIAN_MS:g} ms (quoted, not measured here): "
+                f"{timing.median / PEER_MEDIAN_MS:.2f}x."),
+    )  # fmt: skip
+
+
+def route_pairs(conn, count: int, seed: int, min_m: float, max_m: float, box=None):
+    """Origin/destination (lon, lat) pairs on segment midpoints, min_m..max_m apart."""
+    where = "" if box is None else "WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+    points = conn.execute(
+        "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) AS p "
+        f"FROM mapping_streetsegment {where} ORDER BY md5(id::text || %s) LIMIT 4000) x",
+        [*(box or ()), str(seed)],
+    ).fetchall()
+    rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
+    pairs = []
+    for _ in range(200 * count):
+        a, b = rng.sample(points, 2)
+        distance = baselines.haversine_m(a, b)
+        if min_m <= distance <= max_m:
+            pairs.append((a, b))
+            if len(pairs) == count:
+                break
+    return pairs
+
+
+def route_path(a, b) -> str:
+    return f"/api/routes/?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}"
+
+
+def time_routes(client, conn, pairs, lam: float):
+    """API timing and raw pgr_dijkstra timing (shortest + avoiding) for the same pairs."""
+    answered = []
+    for a, b in pairs:
+        try:
+            get_json(client, route_path(a, b))
+            answered.append((a, b))
+        except EndpointError:
+            continue
+    if not answered:
+        raise EndpointError("no route request answered 200")
+    paths = [route_path(a, b) for a, b in answered]
+    api = time_gets(client, paths, len(paths), warmup=0)
+    vertices = [
+        (baselines.nearest_vertex(conn, *a), baselines.nearest_vertex(conn, *b))
+        for a, b in answered
+    ]
+    raw_one = baselines.time_dijkstra_pairs(conn, vertices, [lam])
+    raw_two = baselines.time_dijkstra_pairs(conn, vertices, [0.0, lam])
+    return api, raw_one, raw_two, len(answered)
+
+
+def _route(config: BenchConfig, client: HttpClient, floor) -> Measurement:
+    title, target = "/api/routes/ on the Helsinki graph", "<= 1.5x raw pgr_dijkstra"
+    missing = endpoint_missing("/api/routes/")
+    if missing:
+        return Measurement.not_measured("helsinki_route", title, target, "ms", missing)
+    from mapping.routing import avoidance_lambda
+
+    lam = avoidance_lambda(settings.ROUTE_DEFAULT_AVOIDANCE)
+    with connect(database_name("helsinki")) as conn:
+        pairs = route_pairs(conn, max(config.route_pairs, 20), config.seed, 300, 2500)
+        api, raw_one, raw_two, answered = time_routes(client, conn, pairs, lam)
+    return Measurement(
+        "helsinki_route", title, target, "ms", value=api.median, baseline=raw_two.median,
+        baseline_name="raw pgr_dijkstra over the whole graph, shortest + avoiding (the two "
+                      "searches an answer holds)",
+        check=lambda v, r: r is not None and r <= 1.5,
+        detail=(f"{answered} walks of 0.3-2.5 km; API {api.describe()}; one raw "
+                f"pgr_dijkstra alone: median {raw_one.median:.1f} ms "
+                f"({api.median / raw_one.median:.2f}x); HTTP floor: median "
+                f"{floor.median:.1f} ms."),
+    )  # fmt: skip
+
+
+def run_helsinki(config: BenchConfig, selected: set[str]) -> list[Measurement]:
+    """The Helsinki benchmarks that are selected, in order."""
+    results = []
+    imported, summary = _import(config)
+    if "helsinki_import" in selected:
+        results.append(imported)
+    if summary is None:
+        return results + [
+            Measurement.not_measured(n, n, "-", "-", "the Helsinki import did not run")
+            for n in NAMES[1:] if n in selected
+        ]  # fmt: skip
+    if "helsinki_fov" in selected:
+        results.append(_fov())
+    if selected & {"helsinki_bbox", "helsinki_route"}:
+        with Gunicorn(database_name("helsinki")) as server:
+            client = HttpClient(server.port)
+            floor = http_floor(client, config.repeat)
+            if "helsinki_bbox" in selected:
+                results.append(_bbox(config, client, floor))
+            if "helsinki_route" in selected:
+                results.append(_route(config, client, floor))
+    return results

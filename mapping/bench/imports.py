@@ -1,0 +1,93 @@
+"""The file importer on the synthetic .osm.pbf: cameras per second, against a bare read."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+from mapping.bench import baselines
+from mapping.bench.common import BenchConfig
+from mapping.bench.databases import (
+    RESULT_MARKER,
+    create_database,
+    database_name,
+    migrate,
+    run_django,
+)
+from mapping.bench.helsinki import phases
+from mapping.bench.report import Measurement
+from mapping.synthetic import SyntheticSpec, write_synthetic_pbf
+
+IMPORT_TIMEOUT_S = 1800
+# The import recomputes fields of view for every camera it wrote, at a few hundred
+# cameras a second today: the whole 2.5 million would take hours on two cores, so the
+# file importer is measured on the first 100,000 synthetic cameras (same generator).
+IMPORT_MAX_CAMERAS = 100_000
+
+IMPORT_CODE = """
+import json, time
+from mapping.importer import import_file
+from mapping.models import Camera
+started = time.perf_counter()
+summary = import_file(%r)
+seconds = time.perf_counter() - started
+print(%r + json.dumps({"seconds": seconds, "cameras": Camera.objects.count(),
+                       "phases": summary.timings}))
+"""
+
+
+def synthetic_pbf(config: BenchConfig) -> tuple[Path, str]:
+    """The synthetic cameras as a .pbf (written once per size and seed); returns a note."""
+    cameras = import_size(config)
+    path = config.work_dir / f"synthetic-{cameras}-{config.seed}.osm.pbf"
+    if path.exists():
+        return path, f"{path} reused."
+    started = time.perf_counter()
+    write_synthetic_pbf(SyntheticSpec(cameras, config.segments, config.seed), path)
+    return path, f"Wrote {path} in {time.perf_counter() - started:.0f} s (pyosmium SimpleWriter)."
+
+
+def import_size(config: BenchConfig) -> int:
+    return min(config.cameras, IMPORT_MAX_CAMERAS)
+
+
+def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
+    title = f"import_osm --file on the synthetic .pbf ({import_size(config):,} cameras)"
+    target = ">= 50,000 cameras/s"
+    try:
+        from mapping.importer import import_file  # noqa: F401 - is the importer there?
+    except ImportError:
+        return Measurement.not_measured("pbf_import", title, target, "cameras/s", "no importer"), []
+    path, note = synthetic_pbf(config)
+    found, read_s = baselines.osmium_read(path)
+    create_database(database_name("import"), drop_first=True)
+    migrate(database_name("import"))
+    detail = ""
+    try:
+        code = IMPORT_CODE % (str(path.resolve()), RESULT_MARKER)
+        result = run_django(database_name("import"), code, timeout_s=IMPORT_TIMEOUT_S)
+        seconds, imported = result["seconds"], result["cameras"]
+    except subprocess.TimeoutExpired:
+        seconds, imported, result = IMPORT_TIMEOUT_S, import_size(config), {}
+        detail = f"Did not finish within {IMPORT_TIMEOUT_S} s: the rate is an upper bound. "
+    return (
+        Measurement(
+            "pbf_import", title, target, "cameras/s", value=imported / seconds,
+            baseline=found / read_s, baseline_name="a bare pyosmium pass over the same file",
+            check=lambda v, r: v >= 50_000,
+            detail=(f"{detail}import_file() into an empty database (what `import_osm --file` "
+                    f"runs, derived data included): {imported:,} cameras in {seconds:.1f} s; "
+                    f"the bare read found {found:,} cameras in {read_s:.1f} s. Phases: "
+                    f"{phases(result)}{without_derived(result, imported)}."),
+        ),
+        [note],
+    )  # fmt: skip
+
+
+def without_derived(result: dict, cameras: int) -> str:
+    timings = result.get("phases", {})
+    if "read" not in timings or "write" not in timings:
+        return ""
+    rate = cameras / (timings["read"] + timings["write"])
+    return f" (reading and writing alone: {rate:,.0f} cameras/s)"

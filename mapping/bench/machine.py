@@ -1,0 +1,45 @@
+"""What machine a run measured: without it the figures mean nothing."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib.metadata import version
+from pathlib import Path
+
+import psycopg
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory_gib() -> str:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    return "unknown"
+
+
+def machine_info(conn: psycopg.Connection) -> dict[str, str]:
+    row = conn.execute(
+        "SELECT current_setting('server_version'), postgis_lib_version(), pgr_version(), "
+        "current_setting('shared_buffers'), current_setting('work_mem')"
+    ).fetchone()
+    load = os.getloadavg()
+    return {
+        "CPU": f"{_cpu_model()}, {os.cpu_count()} cores",
+        "RAM": _memory_gib(),
+        "OS": f"{platform.system()} {platform.release()}",
+        "PostgreSQL": f"{row[0]} (shared_buffers {row[3]}, work_mem {row[4]})",
+        "PostGIS": row[1],
+        "pgRouting": row[2],
+        "Python": platform.python_version(),
+        "Django / DRF / gunicorn": (
+            f"{version('django')} / {version('djangorestframework')} / {version('gunicorn')}"
+        ),
+        "Load average at start (1, 5, 15 min)": ", ".join(f"{v:.2f}" for v in load),
+    }

@@ -1,0 +1,108 @@
+"""Run the selected benchmarks and write the report."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mapping.bench import helsinki, scale
+from mapping.bench.common import BenchConfig
+from mapping.bench.databases import connect
+from mapping.bench.imports import run_pbf_import
+from mapping.bench.machine import machine_info
+from mapping.bench.report import MISSED, Measurement, render_report
+from mapping.bench.server import TIMEOUT_S, WORKERS
+
+ALL_NAMES = (*helsinki.NAMES, *scale.NAMES, "pbf_import")
+
+# What limits each target when it is missed: read with the figures, not instead of them.
+LIMITS = {
+    "helsinki_import": "the import is one transaction: parse, COPY, upsert, then fields of view "
+    "and exposure in SQL; the derived data dominate on a city.",
+    "helsinki_bbox": "the HTTP floor (gunicorn + Django middleware) is part of every answer.",
+    "city_bbox": "every answer pays the HTTP floor and a count query for pagination on top of "
+    "the rows themselves; two cores are shared by gunicorn, PostgreSQL and the client.",
+    "country_density": "cells are aggregated per request from the pre-counted cell table.",
+    "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
+    "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
+    "around the walk, plus snapping and the exposure of both lines.",
+    "helsinki_route": "an answer runs two bounded searches plus snapping and exposure; the raw "
+    "baseline does the two searches only.",
+    "pbf_import": "the import parses every tag in Python and recomputes derived data for all "
+    "cameras it touched.",
+    "load": "two cores serve gunicorn's workers, PostgreSQL and the load client at once.",
+}
+
+
+def _group(names: tuple[str, ...], selected: set[str], run: Callable[[], list[Measurement]]):
+    wanted = selected.intersection(names)
+    if not wanted:
+        return []
+    try:
+        return run()
+    except Exception as error:  # a broken group is reported, the run goes on
+        return [
+            Measurement.not_measured(n, n, "-", "-", f"the run failed: {error}") for n in wanted
+        ]
+
+
+def run_bench(
+    config: BenchConfig,
+    selected: set[str],
+    output: Path,
+    regenerate: bool = False,
+    say: Callable[[str], None] = print,
+) -> list[Measurement]:
+    started = time.perf_counter()
+    with connect("template1") as conn:
+        machine = machine_info(conn)
+    notes: list[str] = []
+    results: list[Measurement] = []
+    say("Helsinki benchmarks...")
+    results += _group(helsinki.NAMES, selected, lambda: helsinki.run_helsinki(config, selected))
+    say("Synthetic-scale benchmarks...")
+
+    def scale_group():
+        measured, scale_notes = scale.run_scale(config, selected, regenerate)
+        notes.extend(scale_notes)
+        return measured
+
+    results += _group(scale.NAMES, selected, scale_group)
+    say("File import benchmark...")
+
+    def import_group():
+        measured, import_notes = run_pbf_import(config)
+        notes.extend(import_notes)
+        return [measured]
+
+    results += _group(("pbf_import",), selected, import_group)
+    for m in results:
+        if m.verdict == MISSED and m.name in LIMITS:
+            m.note = f"What limits it: {LIMITS[m.name]}"
+    order = {name: k for k, name in enumerate(ALL_NAMES)}
+    results.sort(key=lambda m: order.get(m.name, len(order)))
+    minutes = (time.perf_counter() - started) / 60
+    preamble = [
+        f"Data: the real Helsinki demo (fixtures/helsinki.osm.pbf) and a synthetic set of "
+        f"{config.cameras:,} cameras and a {config.segments:,}-segment walk graph "
+        f"(`generate_synthetic`, seed {config.seed}){' - a --quick run' if config.quick else ''}. "
+        f"HTTP through gunicorn on 127.0.0.1 ({WORKERS} sync workers as in `make demo`, "
+        f"--timeout {TIMEOUT_S}); latencies are measured by a client on the same machine after "
+        f"warm-up. The run took {minutes:.0f} minutes.",
+    ]
+    commands = [
+        "make bench                       # = python manage.py bench (full size, this file)",
+        "python manage.py bench --quick --output var/bench/quick.md   # a few minutes",
+        "python manage.py bench --only city_bbox --only load          # some benchmarks",
+        "python manage.py generate_synthetic --cameras 2500000 --segments 500000 "
+        "--pbf var/bench/synthetic.osm.pbf   # the data alone",
+    ]
+    text = render_report(
+        results, machine, commands, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        preamble, notes,
+    )  # fmt: skip
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    return results

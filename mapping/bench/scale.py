@@ -1,0 +1,302 @@
+"""Benchmarks over the synthetic millions: city viewport, country density, 3 km walks,
+the full export with the worker's peak memory, and the load test.
+
+The synthetic set lives in its own database and is kept between runs (generating
+2.5 million cameras takes minutes); it is regenerated when the sizes differ.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+
+from mapping.bench import baselines
+from mapping.bench.common import (
+    BenchConfig,
+    EndpointError,
+    bbox_param,
+    endpoint_missing,
+    get_json,
+    http_floor,
+    time_gets,
+)
+from mapping.bench.databases import (
+    RESULT_MARKER,
+    connect,
+    create_database,
+    database_name,
+    migrate,
+    run_django,
+    run_manage,
+)
+from mapping.bench.helsinki import route_pairs, route_path, time_routes
+from mapping.bench.load import LoadResult, run_load, shuffled_mix
+from mapping.bench.report import Measurement
+from mapping.bench.server import Gunicorn, HttpClient, memory_kb
+from mapping.synthetic import SyntheticSpec
+from mapping.synthetic.cities import metres_to_degrees
+
+NAMES = ("city_bbox", "country_density", "graph_route", "export", "load")
+# City viewports at about zoom 16 on a laptop screen (0.04 x 0.02 degrees).
+VIEWPORT_CENTRES = (
+    (2.3522, 48.8566), (2.3300, 48.8650), (2.3700, 48.8450), (2.3000, 48.8800),
+    (4.8357, 45.7640), (5.3698, 43.2965), (-0.1276, 51.5072), (13.4050, 52.5200),
+)  # fmt: skip
+VIEWPORT_DEG = (0.04, 0.02)
+FRANCE = (-5.2, 41.3, 9.6, 51.1)
+COUNTRY_ZOOM = 6
+EXPORT_PATH = "/api/export/cameras.geojson"
+CENTRE_SIDE_M = 6000.0
+SCREEN_PX = (1440, 900)
+
+COUNT_CODE = f"""
+import json
+from mapping.synthetic import count_synthetic
+print({RESULT_MARKER!r} + json.dumps(count_synthetic()))
+"""
+
+DERIVED_CODE = """
+import json, time
+from django.contrib.gis.geos import Polygon
+from mapping.analysis import refresh_derived_data
+from mapping.models import Camera
+ids = list(Camera.objects.filter(location__bboverlaps=Polygon.from_bbox(%r))
+           .values_list("id", flat=True))
+started = time.perf_counter()
+refresh_derived_data(ids)
+print(%r + json.dumps({"seconds": time.perf_counter() - started, "cameras": len(ids)}))
+"""
+
+
+def centre_box(config: BenchConfig) -> tuple[float, float, float, float]:
+    """The central square of the synthetic city (clipped to the graph).
+
+    Fields of view are computed at a few hundred cameras a second, so the derived data
+    cover this square only, and the route benchmarks walk inside it.
+    """
+    spec = SyntheticSpec(config.cameras, config.segments, config.seed)
+    lon, lat = spec.graph_centre
+    dlon, dlat = metres_to_degrees(CENTRE_SIDE_M / 2, CENTRE_SIDE_M / 2, lat)
+    min_lon, min_lat, max_lon, max_lat = spec.graph().bounds()
+    return (max(min_lon, lon - float(dlon)), max(min_lat, lat - float(dlat)),
+            min(max_lon, lon + float(dlon)), min(max_lat, lat + float(dlat)))  # fmt: skip
+
+
+def screen(lon: float, lat: float, zoom: int) -> tuple[float, float, float, float]:
+    """What a 1440 x 900 pixel map shows at a zoom (256-pixel Web Mercator tiles)."""
+    half_w = SCREEN_PX[0] / 2 * 360 / (256 * 2**zoom)
+    half_h = SCREEN_PX[1] / 2 * 360 / (256 * 2**zoom) * math.cos(math.radians(lat))
+    return (lon - half_w, lat - half_h, lon + half_w, lat + half_h)
+
+
+def viewport(centre: tuple[float, float]) -> tuple[float, float, float, float]:
+    (lon, lat), (w, h) = centre, VIEWPORT_DEG
+    return (lon - w / 2, lat - h / 2, lon + w / 2, lat + h / 2)
+
+
+def ensure_data(config: BenchConfig, regenerate: bool) -> list[str]:
+    """The synthetic set in database_name() at the configured size; returns notes."""
+    create_database(database_name())
+    migrate(database_name())
+    wanted = {"cameras": config.cameras, "segments": config.segments}
+    if not regenerate and run_django(database_name(), COUNT_CODE) == wanted:
+        return [f"Synthetic set reused from an earlier run ({config.cameras:,} cameras)."]
+    started = time.perf_counter()
+    run_manage(database_name(), "generate_synthetic", "--cameras", str(config.cameras),
+               "--segments", str(config.segments), "--seed", str(config.seed))  # fmt: skip
+    seconds = time.perf_counter() - started
+    notes = [
+        f"generate_synthetic loaded {config.cameras:,} cameras and {config.segments:,} "
+        f"segments in {seconds:.0f} s ({config.cameras / seconds:,.0f} cameras/s, COPY, "
+        "index rebuild and ANALYZE included)."
+    ]
+    try:
+        derived = run_django(database_name(), DERIVED_CODE % (centre_box(config), RESULT_MARKER))
+        notes.append(
+            f"Fields of view and street exposure for the {derived['cameras']:,} cameras in the "
+            f"central {CENTRE_SIDE_M / 1000:g} km square of the synthetic city: "
+            f"{derived['seconds']:.0f} s (refresh_derived_data; the routes are planned there)."
+        )
+    except (RuntimeError, ImportError) as error:
+        notes.append(f"Derived data on the synthetic graph not computed: {error}")
+    return notes
+
+
+def _city_bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
+    title = f"/api/cameras/?in_bbox, city viewport over {config.cameras:,} cameras"
+    target = "median <= 15 ms and <= 2x raw SQL"
+    missing = endpoint_missing("/api/cameras/")
+    if missing:
+        return Measurement.not_measured("city_bbox", title, target, "ms", missing)
+    boxes = [viewport(c) for c in VIEWPORT_CENTRES]
+    paths = [f"/api/cameras/?in_bbox={bbox_param(b)}" for b in boxes]
+    sizes = [len(get_json(client, p).get("features", [])) for p in paths]
+    with connect(database_name()) as conn:
+        raw = baselines.time_bbox_pages(conn, boxes, settings.API_PAGE_SIZE, config.repeat)
+        raw_rows = [len(conn.execute(baselines.BBOX_PAGE_SQL, [*b, settings.API_PAGE_SIZE])
+                        .fetchall()) for b in boxes]  # fmt: skip
+    timing = time_gets(client, paths, config.repeat)
+    return Measurement(
+        "city_bbox", title, target, "ms", value=timing.median, baseline=raw.median,
+        baseline_name="raw SQL for the same rows (one page)",
+        check=lambda v, r: v <= 15.0 and r is not None and r <= 2.0,
+        detail=(f"{timing.describe()}; {len(boxes)} viewports of {VIEWPORT_DEG[0]}x"
+                f"{VIEWPORT_DEG[1]} degrees (Paris, Lyon, Marseille, London, Berlin) with "
+                f"{min(sizes)}-{max(sizes)} features a page (raw SQL rows: {min(raw_rows)}-"
+                f"{max(raw_rows)}). HTTP floor: {floor.describe()}."),
+    )  # fmt: skip
+
+
+def _density(config: BenchConfig, client: HttpClient) -> Measurement:
+    title = f"/api/density/, country viewport (France) over {config.cameras:,} cameras"
+    target = "<= 150 ms"
+    missing = endpoint_missing("/api/density/")
+    if missing:
+        return Measurement.not_measured("country_density", title, target, "ms", missing)
+    path = f"/api/density/?in_bbox={bbox_param(FRANCE)}&zoom={COUNTRY_ZOOM}"
+    cells = len(get_json(client, path).get("features", []))
+    timing = time_gets(client, [path], max(config.repeat // 4, 10))
+    cell_deg = 360 / 2 ** (COUNTRY_ZOOM + 3)
+    with connect(database_name()) as conn:
+        raw = baselines.time_grid_counts(conn, FRANCE, cell_deg, max(config.repeat // 20, 3))
+    return Measurement(
+        "country_density", title, target, "ms", value=timing.median, baseline=raw.median,
+        baseline_name=f"raw SQL grouping the box's cameras into {cell_deg:.2f} degree cells",
+        check=lambda v, r: v <= 150.0,
+        detail=f"zoom {COUNTRY_ZOOM}, {cells} cells; {timing.describe()}.",
+    )  # fmt: skip
+
+
+def _graph_route(config: BenchConfig, client: HttpClient) -> Measurement:
+    title = f"/api/routes/ on the {config.segments:,}-segment synthetic graph, 3 km walks"
+    target = "median <= 300 ms"
+    missing = endpoint_missing("/api/routes/")
+    if missing:
+        return Measurement.not_measured("graph_route", title, target, "ms", missing)
+    from mapping.routing import avoidance_lambda
+
+    lam = avoidance_lambda(settings.ROUTE_DEFAULT_AVOIDANCE)
+    with connect(database_name()) as conn:
+        pairs = route_pairs(conn, config.route_pairs, config.seed, 2800, 3200, centre_box(config))
+        if not pairs:
+            return Measurement.not_measured("graph_route", title, target, "ms",
+                                            "the graph is too small for 3 km walks")  # fmt: skip
+        api, raw_one, raw_two, answered = time_routes(client, conn, pairs, lam)
+    return Measurement(
+        "graph_route", title, target, "ms", value=api.median, baseline=raw_two.median,
+        baseline_name="raw pgr_dijkstra over the whole graph, shortest + avoiding",
+        check=lambda v, r: v <= 300.0,
+        detail=(f"{answered} walks of 2.8-3.2 km (straight line); API {api.describe()}; "
+                f"one raw whole-graph pgr_dijkstra: median {raw_one.median:.0f} ms."),
+    )  # fmt: skip
+
+
+def _export(config: BenchConfig) -> Measurement:
+    title = f"Export of all {config.cameras:,}+ cameras as GeoJSON"
+    target = ">= 0.5x COPY throughput, worker peak < 200 MB"
+    missing = endpoint_missing(EXPORT_PATH)
+    if missing:
+        return Measurement.not_measured("export", title, target, "cameras/s", missing)
+    with connect(database_name()) as conn:
+        copy_rows, copy_bytes, copy_s = baselines.copy_features_rate(conn)
+    with Gunicorn(database_name(), workers=1) as server:
+        client = HttpClient(server.port)
+        client.get("/api/cameras/?in_bbox=2.35,48.85,2.36,48.86")  # load the code paths
+        (worker,) = server.worker_pids()
+        before_kb = memory_kb(worker, "VmRSS")
+        features, size, status, started = 0, 0, None, time.perf_counter()
+        tail = b""
+        for chunk in HttpClient(server.port).stream(EXPORT_PATH):
+            if status is None:
+                status = chunk
+                continue
+            features += (tail + chunk).count(b'"Feature"') - tail.count(b'"Feature"')
+            tail, size = chunk[-16:], size + len(chunk)
+        seconds = time.perf_counter() - started
+        peak_mb = memory_kb(worker, "VmHWM") / 1024
+    if status != 200:
+        raise EndpointError(f"GET {EXPORT_PATH} answered {status}")
+    rate = features / seconds
+    return Measurement(
+        "export", title, target, "cameras/s", value=rate, baseline=copy_rows / copy_s,
+        baseline_name="COPY (SELECT ST_AsGeoJSON(row)) TO STDOUT",
+        check=lambda v, r: r is not None and r >= 0.5 and peak_mb < 200,
+        detail=(f"{features:,} features, {size / 1e6:,.0f} MB in {seconds:.1f} s; worker peak "
+                f"memory (VmHWM) {peak_mb:.0f} MB (resident before the export: "
+                f"{before_kb / 1024:.0f} MB). COPY: {copy_rows:,} rows, "
+                f"{copy_bytes / 1e6:,.0f} MB in {copy_s:.1f} s."),
+    )  # fmt: skip
+
+
+def load_mix(config: BenchConfig, conn) -> list[tuple[str, str]]:
+    """70 % city viewports, 25 % density (France at zoom 6, screens at 7-12), 5 % short walks."""
+    bbox_paths = [f"/api/cameras/?in_bbox={bbox_param(viewport(c))}" for c in VIEWPORT_CENTRES]
+    density = [f"/api/density/?in_bbox={bbox_param(FRANCE)}&zoom={COUNTRY_ZOOM}"]
+    for zoom in range(7, 13):
+        for lon, lat in VIEWPORT_CENTRES[::2]:
+            density.append(
+                f"/api/density/?in_bbox={bbox_param(screen(lon, lat, zoom))}&zoom={zoom}"
+            )
+    box = centre_box(config)
+    routes = [route_path(a, b) for a, b in route_pairs(conn, 40, config.seed, 500, 2000, box)]
+    parts = {"bbox": (0.70, bbox_paths), "density": (0.25, density), "route": (0.05, routes)}
+    return shuffled_mix({k: v for k, v in parts.items() if v[1]}, 2000, config.seed)
+
+
+def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResult | None]:
+    title = f"Load test: {config.load_rate:g} requests/s for {config.load_seconds:g} s"
+    target = "p99 < 250 ms, no errors, rate held"
+    for path in ("/api/cameras/", "/api/density/", "/api/routes/"):
+        missing = endpoint_missing(path)
+        if missing:
+            return Measurement.not_measured("load", title, target, "ms", missing), None
+    with connect(database_name()) as conn:
+        mix = load_mix(config, conn)
+    result = run_load(server.port, mix, config.load_rate, config.load_seconds)
+    held = result.sent == int(config.load_rate * config.load_seconds)
+    kinds = ", ".join(
+        f"{kind} p50 {result.quantile(0.5, kind):.0f} / p99 {result.quantile(0.99, kind):.0f} ms "
+        f"(n={len(values)})" for kind, values in sorted(result.latencies_ms.items())
+    )  # fmt: skip
+    return Measurement(
+        "load", title, target, "ms",
+        value=result.quantile(0.99) if result.ok else None,
+        baseline=result.quantile(0.5) if result.ok else None,
+        baseline_name="the same run's median",
+        check=lambda v, r: v < 250 and not result.errors and held,
+        detail=(f"{result.sent} requests sent, {result.ok} answered 200, "
+                f"{sum(result.errors.values())} errors {dict(result.errors) or ''}; "
+                f"{result.achieved_rps:.0f} answers/s over {result.wall_s:.1f} s; {kinds}. "
+                f"Gunicorn: {server.workers} sync workers."),
+    ), result  # fmt: skip
+
+
+def run_scale(config: BenchConfig, selected: set[str], regenerate: bool):
+    """The selected scale benchmarks; returns (measurements, notes)."""
+    notes = ensure_data(config, regenerate)
+    results = []
+    if selected & {"city_bbox", "country_density", "graph_route", "load"}:
+        with Gunicorn(database_name()) as server:
+            client = HttpClient(server.port)
+            floor = http_floor(client, config.repeat)
+            for name, run in (
+                ("city_bbox", lambda: _city_bbox(config, client, floor)),
+                ("country_density", lambda: _density(config, client)),
+                ("graph_route", lambda: _graph_route(config, client)),
+                ("load", lambda: _load(config, server)[0]),
+            ):
+                if name in selected:
+                    results.append(_guarded(name, run))
+    if "export" in selected:
+        results.append(_guarded("export", lambda: _export(config)))
+    return results, notes
+
+
+def _guarded(name: str, run) -> Measurement:
+    """Run one benchmark; an endpoint that misbehaves is reported, not fatal to the run."""
+    try:
+        return run()
+    except (EndpointError, OSError, RuntimeError, ValueError) as error:
+        return Measurement.not_measured(name, name, "-", "-", f"it failed: {error}")

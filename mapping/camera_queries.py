@@ -1,0 +1,129 @@
+"""Which cameras a reader asked for, and their GeoJSON features built by PostgreSQL.
+
+The list endpoint, the density cells and the exports share one notion of a
+filter (``CameraFilters``) so the same query string means the same cameras
+everywhere. Features are written by PostgreSQL (mapping/geojson_sql.py) because serialising
+model instances one by one in Python costs about ten times more per camera;
+api.serializers.CameraFeatureSerializer describes the same shape for the schema
+and a test checks that both produce identical features.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet, TextField
+from django.db.models.expressions import RawSQL
+
+from mapping.bbox import BBox
+from mapping.geojson_sql import feature_sql
+from mapping.models import Camera
+
+
+@dataclass(frozen=True)
+class CameraFilters:
+    """A reader's selection of cameras; an empty tuple means "any value".
+
+    ``capabilities`` matches cameras having at least one of the listed capabilities;
+    ``operator`` is a case-insensitive substring; ``updated_since`` is inclusive.
+    """
+
+    bbox: BBox | None = None
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    surveillances: tuple[str, ...] = ()
+    surveillance_types: tuple[str, ...] = ()
+    camera_types: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
+    operator: str = ""
+    updated_since: datetime | None = None
+
+    def described(self) -> dict[str, object]:
+        """The filters in force, as query-string values (export metadata, docs)."""
+        described: dict[str, object] = {}
+        if self.bbox is not None:
+            described["in_bbox"] = str(self.bbox)
+        for name, values in (
+            ("source", self.sources),
+            ("status", self.statuses),
+            ("surveillance", self.surveillances),
+            ("surveillance_type", self.surveillance_types),
+            ("camera_type", self.camera_types),
+            ("capability", self.capabilities),
+        ):
+            if values:
+                described[name] = ",".join(values)
+        if self.operator:
+            described["operator"] = self.operator
+        if self.updated_since is not None:
+            described["updated_since"] = self.updated_since.isoformat()
+        return described
+
+
+def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> QuerySet:
+    """The cameras matching ``filters``, without any ordering (callers choose one)."""
+    cameras = Camera.objects.all() if cameras is None else cameras
+    if filters.bbox is not None:
+        # ST_Intersects: the GiST index finds candidates, then an exact test (&& alone
+        # compares float4-rounded boxes and lets in points a few cm outside). Points on
+        # the box's edge are inside.
+        cameras = cameras.filter(location__intersects=filters.bbox.polygon())
+    for lookup, values in (
+        ("source__in", filters.sources),
+        ("status__in", filters.statuses),
+        ("surveillance__in", filters.surveillances),
+        ("surveillance_type__in", filters.surveillance_types),
+        ("camera_type__in", filters.camera_types),
+        ("capabilities__overlap", filters.capabilities),
+    ):
+        if values:
+            cameras = cameras.filter(**{lookup: list(values)})
+    if filters.operator:
+        cameras = cameras.filter(operator__icontains=filters.operator)
+    if filters.updated_since is not None:
+        cameras = cameras.filter(updated_at__gte=filters.updated_since)
+    return cameras.order_by()
+
+
+# --- Features built by PostgreSQL (mapping/geojson_sql.py) --------------------------------
+
+
+def with_features(
+    cameras: QuerySet, with_fov: bool = False, extra_properties: tuple[tuple[str, str], ...] = ()
+):
+    """The cameras as a values list of GeoJSON Feature texts, one per camera."""
+    # Constant SQL from this module's own fragments: no request data reaches it.
+    feature = RawSQL(feature_sql(with_fov, extra_properties), (), output_field=TextField())  # noqa: S611
+    return cameras.annotate(feature=feature).values_list("feature", flat=True)
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of features and the total number of matching cameras."""
+
+    features: list[str]
+    count: int
+
+
+def feature_page(
+    cameras: QuerySet, page_number: int, page_size: int, with_fov: bool = False
+) -> FeaturePage:
+    """Features of page ``page_number`` (1-based) of ``cameras`` ordered by id.
+
+    Ordered by id because pages are cut with OFFSET/LIMIT: without a total order the
+    database may return rows in any order and a camera could appear on two pages or
+    on none. One extra row is fetched to learn whether another page follows; the
+    COUNT query runs only when it does (or past page 1), so a viewport that fits in
+    one page costs a single statement.
+    """
+    offset = (page_number - 1) * page_size
+    rows = list(with_features(cameras.order_by("id"), with_fov)[offset : offset + page_size + 1])
+    if page_number == 1 and len(rows) <= page_size:
+        return FeaturePage(rows, len(rows))
+    return FeaturePage(rows[:page_size], cameras.count())
+
+
+def features_json(features: list[str]) -> str:
+    """A JSON array from feature texts PostgreSQL already encoded."""
+    return "[" + ",".join(features) + "]"

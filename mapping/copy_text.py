@@ -1,0 +1,62 @@
+"""PostgreSQL COPY text format, written by hand for speed.
+
+psycopg's write_row adapts every value one by one; for hundreds of thousands of rows,
+formatting the line ourselves and sending big chunks is several times faster. Pure
+functions: values in, COPY text out (tab-separated, \\N for NULL, backslash escapes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+NULL = "\\N"
+CHUNK_LINES = 5000
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def text(value: str) -> str:
+    """A text value, with the characters COPY gives a meaning escaped."""
+    # Checking first is five times cheaper than translating: most values need nothing.
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+def number(value: float | int | None) -> str:
+    return NULL if value is None else repr(value)
+
+
+def day(value: date | None) -> str:
+    return NULL if value is None else value.isoformat()
+
+
+def float_array(values: Iterable[float]) -> str:
+    return "{" + ",".join(map(repr, values)) + "}"
+
+
+def word_array(words: Iterable[str]) -> str:
+    """An array of plain words (letters, digits, underscores only: no quoting needed)."""
+    return "{" + ",".join(words) + "}"
+
+
+def line(fields: Iterable[str]) -> str:
+    return "\t".join(fields) + "\n"
+
+
+def copy_lines(cursor, table: str, columns: Iterable[str], lines: Iterable[str]) -> int:
+    """COPY lines into table in chunks; returns how many lines were sent."""
+    sent = 0
+    chunk: list[str] = []
+    # cursor.copy is psycopg 3's COPY FROM STDIN, reached through Django's cursor wrapper.
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for text_line in lines:
+            chunk.append(text_line)
+            if len(chunk) >= CHUNK_LINES:
+                copy.write("".join(chunk))
+                sent += len(chunk)
+                chunk.clear()
+        if chunk:
+            copy.write("".join(chunk))
+            sent += len(chunk)
+    return sent

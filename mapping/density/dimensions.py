@@ -1,0 +1,147 @@
+"""The filterable columns folded into one integer per pre-aggregated density row.
+
+mapping_densitycell keeps, per cell, one count for each combination of source,
+status, surveillance, surveillance type, camera type and capabilities that
+occurs there, so the density endpoint can answer those filters from the
+aggregate. The combination is packed into ``dims`` (15 bits): each column takes
+the bits needed for the index of its value (blank first where blank is allowed),
+and each capability one bit of its own. Packing keeps the aggregation cheap
+(integers hash faster than five text columns) and the primary key short.
+
+Adding a choice to one of these columns changes the packing: rebuild the
+aggregate afterwards (mapping.density.queries.rebuild_density_cells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mapping.camera_queries import CameraFilters
+from mapping.models import (
+    CameraStatus,
+    CameraType,
+    Capability,
+    Source,
+    Surveillance,
+    SurveillanceType,
+)
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One column packed into ``dims``: its values' indexes in ``bits`` bits from ``shift``."""
+
+    column: str
+    values: tuple[str, ...]
+    shift: int
+
+    @property
+    def bits(self) -> int:
+        return max(1, (len(self.values) - 1).bit_length())
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.bits) - 1
+
+    def index(self, value: str) -> int:
+        return self.values.index(value)
+
+
+def _layout() -> tuple[tuple[Dimension, ...], int]:
+    columns = (
+        ("source", tuple(Source.values)),
+        ("status", tuple(CameraStatus.values)),
+        ("surveillance", ("", *Surveillance.values)),
+        ("surveillance_type", ("", *SurveillanceType.values)),
+        ("camera_type", ("", *CameraType.values)),
+    )
+    dimensions, shift = [], 0
+    for column, values in columns:
+        dimension = Dimension(column, values, shift)
+        dimensions.append(dimension)
+        shift += dimension.bits
+    return tuple(dimensions), shift
+
+
+DIMENSIONS, CAPABILITY_SHIFT = _layout()
+CAPABILITIES = tuple(Capability.values)
+DIMS_BITS = CAPABILITY_SHIFT + len(CAPABILITIES)
+
+
+def _sql_text(value: str) -> str:
+    # Values come from the model's choices, never from a request; quotes doubled anyway.
+    return "'" + value.replace("'", "''") + "'"
+
+
+def dims_sql(alias: str) -> str:
+    """SQL computing ``dims`` for a camera row named ``alias`` (a constant fragment)."""
+    parts = []
+    for dimension in DIMENSIONS:
+        cases = " ".join(
+            f"WHEN {_sql_text(value)} THEN {index}"
+            for index, value in enumerate(dimension.values)
+            if index
+        )
+        parts.append(f"((CASE {alias}.{dimension.column} {cases} ELSE 0 END) << {dimension.shift})")
+    for offset, capability in enumerate(CAPABILITIES):
+        parts.append(
+            f"((CASE WHEN {_sql_text(capability)} = ANY({alias}.capabilities) THEN 1 ELSE 0 END)"
+            f" << {CAPABILITY_SHIFT + offset})"
+        )
+    return "(" + " | ".join(parts) + ")"
+
+
+def encode(camera: dict) -> int:
+    """``dims`` of one camera given as a dict of column values (tests, documentation)."""
+    dims = 0
+    for dimension in DIMENSIONS:
+        value = camera.get(dimension.column) or ""
+        index = dimension.index(value) if value in dimension.values else 0
+        dims |= index << dimension.shift
+    for offset, capability in enumerate(CAPABILITIES):
+        if capability in (camera.get("capabilities") or ()):
+            dims |= 1 << (CAPABILITY_SHIFT + offset)
+    return dims
+
+
+def decode(dims: int) -> dict:
+    """The column values packed in ``dims``."""
+    camera: dict = {}
+    for dimension in DIMENSIONS:
+        camera[dimension.column] = dimension.values[(dims >> dimension.shift) & dimension.mask]
+    camera["capabilities"] = [
+        capability
+        for offset, capability in enumerate(CAPABILITIES)
+        if dims >> (CAPABILITY_SHIFT + offset) & 1
+    ]
+    return camera
+
+
+def aggregate_serves(filters: CameraFilters) -> bool:
+    """Whether the aggregate can answer these filters (the others need the camera rows)."""
+    return not filters.operator and filters.updated_since is None
+
+
+def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[str], list]:
+    """WHERE conditions on ``column`` for the filters the aggregate serves, and their params."""
+    requested = {
+        "source": filters.sources,
+        "status": filters.statuses,
+        "surveillance": filters.surveillances,
+        "surveillance_type": filters.surveillance_types,
+        "camera_type": filters.camera_types,
+    }
+    conditions: list[str] = []
+    params: list = []
+    for dimension in DIMENSIONS:
+        values = requested[dimension.column]
+        if values:
+            conditions.append(f"(({column} >> {dimension.shift}) & {dimension.mask}) = ANY(%s)")
+            params.append([dimension.index(value) for value in values])
+    if filters.capabilities:
+        bits = 0
+        for capability in filters.capabilities:
+            bits |= 1 << (CAPABILITY_SHIFT + CAPABILITIES.index(capability))
+        conditions.append(f"({column} & %s) <> 0")
+        params.append(bits)
+    return conditions, params

@@ -1,0 +1,147 @@
+"""Statement-level triggers keeping mapping_densitycell exactly in step with mapping_camera.
+
+Every writer of cameras (the OSM import's upserts and COPY, moderation, the admin,
+a factory in a test) goes through INSERT, UPDATE, DELETE or TRUNCATE, so the
+counts are maintained here rather than by each writer remembering to refresh
+them. The triggers are per statement and read the statement's transition tables:
+an import of a million cameras is aggregated in one pass (to the finest level,
+then summed up the levels), not a million times. An UPDATE only counts rows whose
+location or packed columns changed, so bumping last_seen on every camera costs a
+join, not a re-aggregation.
+
+The SQL is built lazily (get_func) because mapping.models imports this module
+before its choices, which the packing in dimensions.py reads, exist.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+
+from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL, MAX_MERCATOR_LAT
+
+DENSITY_TABLE = "mapping_densitycell"
+# The columns that decide a camera's cell and packed dims: a change to any of them moves
+# the camera from one aggregate row to another.
+COUNTED_COLUMNS = (
+    "location",
+    "source",
+    "status",
+    "surveillance",
+    "surveillance_type",
+    "camera_type",
+    "capabilities",
+)
+
+
+def tile_x_sql(location: str, scale: str) -> str:
+    """Column of a point's tile; ``scale`` is 2**level as SQL. Same arithmetic as cells.tile_x."""
+    return (
+        f"LEAST(GREATEST(floor((ST_X({location}) + 180.0::float8) / 360.0::float8 * {scale}),"
+        f" 0), {scale} - 1)::int"
+    )
+
+
+def tile_y_sql(location: str, scale: str) -> str:
+    """Row of a point's tile, from the north; same arithmetic as cells.tile_y."""
+    limit = f"{MAX_MERCATOR_LAT}::float8"
+    lat = f"LEAST(GREATEST(ST_Y({location}), -{limit}), {limit})"
+    return (
+        f"LEAST(GREATEST(floor((1.0::float8 - asinh(tan(radians({lat}))) / pi()) / 2.0::float8"
+        f" * {scale}), 0), {scale} - 1)::int"
+    )
+
+
+def _fine_scale() -> str:
+    return f"{float(2**FINE_LEVEL)}::float8"
+
+
+def _delta_rows(operation: str) -> str:
+    """SELECT of (location, dims, n) rows: +1 per camera counted in, -1 per camera out."""
+    from mapping.density.dimensions import dims_sql
+
+    if operation == "INSERT":
+        return f"SELECT c.location, {dims_sql('c')} AS dims, 1 AS n FROM new_cameras c"
+    if operation == "DELETE":
+        return f"SELECT c.location, {dims_sql('c')} AS dims, -1 AS n FROM old_cameras c"
+    before = ", ".join(f"o.{column}" for column in COUNTED_COLUMNS)
+    after = ", ".join(f"c.{column}" for column in COUNTED_COLUMNS)
+    return (
+        "SELECT moved.location, moved.dims, moved.n FROM ("
+        f"SELECT o.location AS old_location, {dims_sql('o')} AS old_dims,"
+        f" c.location AS new_location, {dims_sql('c')} AS new_dims"
+        " FROM old_cameras o JOIN new_cameras c ON c.id = o.id"
+        f" WHERE ({before}) IS DISTINCT FROM ({after})"
+        ") changed CROSS JOIN LATERAL (VALUES"
+        " (changed.old_location, changed.old_dims, -1),"
+        " (changed.new_location, changed.new_dims, 1)"
+        ") AS moved(location, dims, n)"
+    )
+
+
+def apply_delta_sql(delta_rows: str) -> str:
+    """Add the delta rows' counts to every aggregated level, in one statement.
+
+    The rows are first summed per finest cell, then each coarser cell is the sum of
+    the finest cells it contains (tile x >> k at level FINE_LEVEL - k). Rows are
+    upserted in key order so two concurrent writers lock cells in the same order.
+    """
+    scale = _fine_scale()
+    first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
+    return f"""
+        INSERT INTO {DENSITY_TABLE} AS cell (level, cell_x, cell_y, dims, camera_count)
+        SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
+               fine.cell_y >> ({FINE_LEVEL} - lv.level), fine.dims, sum(fine.n)::int
+        FROM (
+            SELECT {tile_x_sql("d.location", scale)} AS cell_x,
+                   {tile_y_sql("d.location", scale)} AS cell_y,
+                   d.dims, sum(d.n) AS n
+            FROM ({delta_rows}) d
+            GROUP BY 1, 2, 3
+            HAVING sum(d.n) <> 0
+        ) fine
+        CROSS JOIN generate_series({first}, {last}) AS lv(level)
+        GROUP BY 1, 2, 3, 4
+        HAVING sum(fine.n) <> 0
+        ORDER BY 1, 2, 3, 4
+        ON CONFLICT (level, cell_x, cell_y, dims)
+        DO UPDATE SET camera_count = cell.camera_count + EXCLUDED.camera_count;
+    """
+
+
+class DensityTrigger(pgtrigger.Trigger):
+    """AFTER <operation> FOR EACH STATEMENT: apply the statement's cameras to the counts."""
+
+    level = pgtrigger.Statement
+    when = pgtrigger.After
+
+    def get_func(self, model) -> str:
+        operation = str(self.operation)
+        if operation == "TRUNCATE":
+            return f"DELETE FROM {DENSITY_TABLE}; RETURN NULL;"
+        sql = apply_delta_sql(_delta_rows(operation))
+        if operation != "INSERT":
+            # Emptied cells go; the partial index on camera_count = 0 finds them at once.
+            sql += f" DELETE FROM {DENSITY_TABLE} WHERE camera_count = 0;"
+        return sql + " RETURN NULL;"
+
+
+def density_triggers() -> list[pgtrigger.Trigger]:
+    """The triggers for Camera.Meta.triggers."""
+    return [
+        DensityTrigger(
+            name="density_insert",
+            operation=pgtrigger.Insert,
+            referencing=pgtrigger.Referencing(new="new_cameras"),
+        ),
+        DensityTrigger(
+            name="density_update",
+            operation=pgtrigger.Update,
+            referencing=pgtrigger.Referencing(old="old_cameras", new="new_cameras"),
+        ),
+        DensityTrigger(
+            name="density_delete",
+            operation=pgtrigger.Delete,
+            referencing=pgtrigger.Referencing(old="old_cameras"),
+        ),
+        DensityTrigger(name="density_truncate", operation=pgtrigger.Truncate),
+    ]

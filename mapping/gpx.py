@@ -1,0 +1,54 @@
+"""A walking route as GPX 1.1, the format phones and GPS watches import.
+
+Pure: coordinates and figures in, XML text out. The track carries no time stamps
+and nothing about who asked for it; the metadata credits OpenStreetMap, whose data
+the route is made of (ODbL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from xml.etree import ElementTree as ET
+
+GPX_NAMESPACE = "http://www.topografix.com/GPX/1/1"
+GPX_MEDIA_TYPE = "application/gpx+xml"
+CREATOR = "Angle Mort"
+OSM_LICENCE_URL = "https://opendatacommons.org/licenses/odbl/"
+
+
+def describe_route(length_m: float, exposed_m: float, camera_count: int) -> str:
+    """One line a walker reads on the device: how long, how much of it in view."""
+    share = exposed_m / length_m * 100 if length_m > 0 else 0.0
+    return (
+        f"{length_m:.0f} m walk, {exposed_m:.0f} m ({share:.0f}%) in view of "
+        f"{camera_count} known camera{'s' if camera_count != 1 else ''}"
+    )
+
+
+def route_gpx(
+    coordinates: Sequence[Sequence[float]],
+    *,
+    name: str,
+    description: str = "",
+) -> str:
+    """GPX text with one track of one segment through (lon, lat) coordinates."""
+    ET.register_namespace("", GPX_NAMESPACE)
+    gpx = ET.Element(f"{{{GPX_NAMESPACE}}}gpx", {"version": "1.1", "creator": CREATOR})
+    metadata = ET.SubElement(gpx, f"{{{GPX_NAMESPACE}}}metadata")
+    ET.SubElement(metadata, f"{{{GPX_NAMESPACE}}}name").text = name
+    if description:
+        ET.SubElement(metadata, f"{{{GPX_NAMESPACE}}}desc").text = description
+    rights = ET.SubElement(
+        metadata, f"{{{GPX_NAMESPACE}}}copyright", {"author": "OpenStreetMap contributors"}
+    )
+    ET.SubElement(rights, f"{{{GPX_NAMESPACE}}}license").text = OSM_LICENCE_URL
+    track = ET.SubElement(gpx, f"{{{GPX_NAMESPACE}}}trk")
+    ET.SubElement(track, f"{{{GPX_NAMESPACE}}}name").text = name
+    if description:
+        ET.SubElement(track, f"{{{GPX_NAMESPACE}}}desc").text = description
+    segment = ET.SubElement(track, f"{{{GPX_NAMESPACE}}}trkseg")
+    for lon, lat, *_ in coordinates:
+        ET.SubElement(
+            segment, f"{{{GPX_NAMESPACE}}}trkpt", {"lat": f"{lat:.7f}", "lon": f"{lon:.7f}"}
+        )
+    return ET.tostring(gpx, encoding="unicode", xml_declaration=True)

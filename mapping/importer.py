@@ -1,0 +1,227 @@
+"""Run an OpenStreetMap import, all or nothing, and record it as an ImportRun.
+
+Reading (network or file) happens before the transaction opens, so a slow Overpass
+server never holds locks; writing, and recomputing the derived data, is one
+transaction. Whatever goes wrong, Ctrl-C included, the transaction rolls back and the
+ImportRun row, written outside it, says what happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from mapping.analysis import refresh_derived_data
+from mapping.bbox import BBox, split_into_tiles
+from mapping.models import ImportKind, ImportRun, ImportStatus
+from mapping.osm.extract import OsmExtract
+from mapping.osm.overpass import OverpassSettings, fetch_area, read_overpass_json
+from mapping.osm.pbf import OsmFileError, camera_extent, read_osm_file
+from mapping.sync import SyncCounts, write_extract
+
+JSON_SUFFIXES = (".json", ".geojson")
+
+
+class Progress:
+    """Silent progress; the command hands in one that draws a bar on a terminal."""
+
+    def begin(self, total: int) -> None:
+        """Announce how many steps the import will take."""
+
+    def step(self, label: str) -> None:
+        """One step done; label says which."""
+
+    def end(self) -> None:
+        """The import is over, successful or not."""
+
+
+@dataclass
+class ImportSummary:
+    run_id: int
+    origin: str
+    area: BBox | None
+    counts: SyncCounts
+    duration_s: float
+    timings: dict[str, float]
+
+    @property
+    def no_change(self) -> bool:
+        return not self.counts.changed
+
+    def lines(self) -> list[str]:
+        """The summary printed at the end of a run, one fact a line."""
+        c = self.counts
+        unparsed = ", ".join(f"{key}: {n}" for key, n in c.unparsed.items()) or "none"
+        lines = [
+            f"Imported {self.origin} in {self.duration_s:.2f} s (import run #{self.run_id}).",
+            f"Cameras: {c.cameras_new} new, {c.cameras_updated} updated, "
+            f"{c.cameras_removed} removed, {c.cameras_unchanged} unchanged.",
+            f"Walk graph: {c.segments} segments, {c.walkable_km:.1f} km "
+            f"({c.segments_added} added, {c.segments_removed} removed).",
+            f"Buildings: {c.buildings} ({c.buildings_added} added, {c.buildings_updated} "
+            f"updated, {c.buildings_removed} removed).",
+            f"Values that could not be parsed: {unparsed}.",
+            "Time: "
+            + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.timings.items())
+            + ".",
+        ]
+        if self.no_change:
+            lines.append("No change: the database already held exactly this data.")
+        return lines
+
+
+def _describe_failure(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted (Ctrl-C); nothing was changed"
+    return f"{type(error).__name__}: {error}"
+
+
+def _run(
+    kind: str,
+    origin: str,
+    read: Callable[[], OsmExtract],
+    area_of: Callable[[OsmExtract], BBox | None],
+    progress: Progress,
+    steps: int,
+    run_fields: dict,
+) -> ImportSummary:
+    started = time.perf_counter()
+    run = ImportRun.objects.create(kind=kind, **run_fields)
+    progress.begin(steps + 2)
+    timings: dict[str, float] = {}
+    try:
+        extract = read()
+        area = area_of(extract)
+        now = timezone.now()
+        timings["read"] = time.perf_counter() - started
+        with transaction.atomic():
+            counts = write_extract(extract, area, now)
+            timings["write"] = time.perf_counter() - started - timings["read"]
+            progress.step("database written")
+            if counts.changed:
+                refresh_derived_data(None)
+            timings["fields of view and exposure"] = (
+                time.perf_counter() - started - timings["read"] - timings["write"]
+            )
+            progress.step("fields of view and exposure")
+    except BaseException as error:
+        _record_failure(run, error, started)
+        raise
+    finally:
+        progress.end()
+    duration = time.perf_counter() - started
+    run.status = ImportStatus.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.duration_s = duration
+    run.counts = counts.as_dict() | {"timings_s": {k: round(v, 3) for k, v in timings.items()}}
+    if area is not None and run.bbox is None:
+        run.bbox = area.polygon()
+    run.save(update_fields=["status", "finished_at", "duration_s", "counts", "bbox"])
+    return ImportSummary(run.pk, origin, area, counts, duration, timings)
+
+
+def _record_failure(run: ImportRun, error: BaseException, started: float) -> None:
+    run.status = ImportStatus.FAILED
+    run.error = _describe_failure(error)
+    run.finished_at = timezone.now()
+    run.duration_s = time.perf_counter() - started
+    # If even this fails (database gone), the import's own error is the one to report.
+    with contextlib.suppress(Exception):
+        run.save(update_fields=["status", "error", "finished_at", "duration_s"])
+
+
+def read_any_file(path: Path) -> OsmExtract:
+    """A .osm/.osm.pbf file through pyosmium, or a saved Overpass JSON answer."""
+    if path.suffix.lower() in JSON_SUFFIXES:
+        if not path.is_file():
+            raise OsmFileError(f"{path}: no such file")
+        extract = read_overpass_json(path.read_bytes(), label=str(path))
+        extract.extent = camera_extent(extract.cameras)
+        return extract
+    return read_osm_file(path)
+
+
+def import_file(
+    path: str | Path, area: BBox | None = None, progress: Progress | None = None
+) -> ImportSummary:
+    """Import a file. area overrides the covered area (default: the file's extent).
+
+    Cameras in the covered area that the file lacks are marked removed, so pass area when
+    a file covers less (or more) than its header or its cameras' box says.
+    """
+    path = Path(path)
+    progress = progress or Progress()
+
+    def read() -> OsmExtract:
+        extract = read_any_file(path)
+        progress.step("file read")
+        return extract
+
+    return _run(
+        ImportKind.FILE,
+        str(path),
+        read,
+        lambda extract: area or extract.extent,
+        progress,
+        1,
+        {"file": str(path), "bbox": area.polygon() if area else None},
+    )
+
+
+def import_bbox(
+    box: BBox,
+    overpass_url: str | None = None,
+    tile_degrees: float | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import an area from the Overpass API (settings.OVERPASS_URL unless given)."""
+    config = OverpassSettings.from_django(overpass_url, tile_degrees)
+    progress = progress or Progress()
+    tiles = len(split_into_tiles(box, config.tile_degrees))
+
+    def read() -> OsmExtract:
+        return fetch_area(box, config, lambda n, total, tile: progress.step(f"tile {n}/{total}"))
+
+    return _run(
+        ImportKind.OVERPASS,
+        f"Overpass {config.url} bbox {box}",
+        read,
+        lambda extract: box,
+        progress,
+        tiles,
+        {"bbox": box.polygon()},
+    )
+
+
+class TerminalProgress(Progress):
+    """A tqdm bar on stderr, for a person watching a terminal."""
+
+    def __init__(self, description: str, stream=None) -> None:
+        self.description = description
+        self.stream = stream  # None: stderr
+        self.bar = None
+        self.done = 0
+
+    def begin(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=total, desc=self.description, unit="step", leave=False, file=self.stream
+        )
+
+    def step(self, label: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(label)
+            self.bar.update(1)
+            self.done += 1
+
+    def end(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None

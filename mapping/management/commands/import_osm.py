@@ -1,0 +1,49 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from mapping.bbox import BBOX_FORMAT, BBoxError, parse_bbox
+from mapping.importer import Progress, TerminalProgress, import_bbox, import_file
+from mapping.osm.overpass import OverpassError
+from mapping.osm.pbf import OsmFileError
+
+
+class Command(BaseCommand):
+    help = (
+        "Import surveillance cameras, walkable streets and buildings from OpenStreetMap: "
+        "an area from the Overpass API (--bbox) or a .osm.pbf/.osm/Overpass JSON file (--file). "
+        "All or nothing; every run is recorded as an ImportRun."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--bbox",
+            help=f"{BBOX_FORMAT}: the area to fetch from Overpass; with --file, the area the "
+            "file covers (cameras there that the file lacks are marked removed).",
+        )
+        parser.add_argument("--file", help="A .osm.pbf, .osm or saved Overpass JSON file.")
+        parser.add_argument("--overpass-url", help="Overrides settings.OVERPASS_URL.")
+        parser.add_argument(
+            "--tile-degrees", type=float, help="Overrides settings.OVERPASS_TILE_DEGREES."
+        )
+
+    def handle(self, *args, bbox=None, file=None, overpass_url=None, tile_degrees=None, **opts):
+        if not bbox and not file:
+            raise CommandError(f"give --bbox {BBOX_FORMAT} or --file PATH")
+        try:
+            box = parse_bbox(bbox) if bbox else None
+        except BBoxError as error:
+            raise CommandError(f"--bbox: {error}") from error
+        progress = TerminalProgress("import") if sys.stderr.isatty() else Progress()
+        try:
+            if file:
+                summary = import_file(file, area=box, progress=progress)
+            else:
+                summary = import_bbox(box, overpass_url, tile_degrees, progress=progress)
+        except (OsmFileError, OverpassError, BBoxError, DatabaseError) as error:
+            raise CommandError(f"import failed, database unchanged: {error}") from error
+        except KeyboardInterrupt:
+            raise CommandError("import interrupted, database unchanged") from None
+        for line in summary.lines():
+            self.stdout.write(line)

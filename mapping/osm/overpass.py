@@ -1,0 +1,257 @@
+"""Fetch an area from an Overpass API, tile by tile, and read the answers with overpy.
+
+Why not overpy.Overpass.query(): it has no per-request timeout and a fixed pause between
+retries, and its error does not say which tile failed. So the HTTP exchange is ours
+(urllib, timeout, exponential backoff on 429/502/503/504 and timeouts) and the answer
+is parsed by overpy's own JSON reader (which also turns an Overpass "remark" runtime
+error into an exception). The server is never trusted: every element is checked
+client-side (tags, position) before it becomes part of the extract.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import overpy
+import shapely
+
+from mapping.bbox import BBox, split_into_tiles
+from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
+from mapping.osm.walkable import WayNodes, is_walkable
+
+RETRYABLE_STATUS = {429, 502, 503, 504}
+MAX_RETRY_AFTER_S = 120.0
+USER_AGENT = "AngleMort/0.1 (surveillance camera map; +https://github.com/)"
+
+# One request per tile. `out meta` gives versions and tags of what we asked for; `>` then
+# brings every node of those ways (and member ways of relations) as bare coordinates.
+QUERY_TEMPLATE = """[out:json][timeout:{timeout}][bbox:{bbox}];
+(
+  nwr["man_made"="surveillance"];
+  way["highway"];
+  way["building"];
+  relation["building"];
+);
+out meta;
+>;
+out skel qt;
+"""
+
+
+class OverpassError(RuntimeError):
+    """The Overpass API could not give a usable answer; the message names the tile."""
+
+
+@dataclass(frozen=True)
+class OverpassSettings:
+    url: str
+    timeout_s: float
+    tile_degrees: float
+    max_retries: int
+    backoff_s: float
+
+    @classmethod
+    def from_django(cls, url: str | None = None, tile_degrees: float | None = None):
+        from django.conf import settings
+
+        return cls(
+            url=url or settings.OVERPASS_URL,
+            timeout_s=settings.OVERPASS_TIMEOUT_S,
+            tile_degrees=tile_degrees or settings.OVERPASS_TILE_DEGREES,
+            max_retries=settings.OVERPASS_MAX_RETRIES,
+            backoff_s=settings.OVERPASS_BACKOFF_S,
+        )
+
+
+def build_query(tile: BBox, timeout_s: float) -> str:
+    """Overpass QL for one tile (the global bbox is south,west,north,east)."""
+    return QUERY_TEMPLATE.format(timeout=max(1, int(timeout_s)), bbox=tile.overpass())
+
+
+def _retry_delay(attempt: int, backoff_s: float, retry_after: str | None) -> float:
+    delay = backoff_s * (2**attempt)
+    if retry_after and retry_after.strip().isdigit():
+        delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER_S))
+    return delay
+
+
+def fetch_tile(query: str, label: str, config: OverpassSettings) -> bytes:
+    """POST one query; retry what is worth retrying; raise OverpassError naming the tile."""
+    body = urlencode({"data": query}).encode()
+    last_problem = ""
+    for attempt in range(config.max_retries + 1):
+        request = urllib.request.Request(  # noqa: S310 (the URL is the operator's setting)
+            config.url, data=body, headers={"User-Agent": USER_AGENT}
+        )
+        retry_after = None
+        try:
+            with urllib.request.urlopen(request, timeout=config.timeout_s) as response:  # noqa: S310
+                return response.read()
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE_STATUS:
+                raise OverpassError(f"{label}: HTTP {error.code} {error.reason}") from error
+            last_problem = f"HTTP {error.code} {error.reason}"
+            retry_after = error.headers.get("Retry-After")
+        except TimeoutError as error:
+            last_problem = f"no answer within {config.timeout_s:g} s"
+            if attempt == config.max_retries:
+                raise OverpassError(f"{label}: {last_problem}") from error
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            if isinstance(reason, TimeoutError):
+                last_problem = f"no answer within {config.timeout_s:g} s"
+            else:
+                raise OverpassError(f"{label}: cannot reach {config.url} ({reason})") from error
+        if attempt < config.max_retries:
+            time.sleep(_retry_delay(attempt, config.backoff_s, retry_after))
+    tries = config.max_retries + 1
+    raise OverpassError(f"{label}: {last_problem}, gave up after {tries} tries")
+
+
+def _coordinates(result: overpy.Result) -> dict[int, tuple[float, float]]:
+    return {
+        node.id: (float(node.lon), float(node.lat))
+        for node in result.nodes
+        if isinstance(node.lon, Decimal | float) and isinstance(node.lat, Decimal | float)
+    }
+
+
+def _runs(node_ids, coordinates) -> list[list[tuple[int, float, float]]]:
+    """Located nodes of a way, split where the answer lacks a node (as the .pbf reader does)."""
+    runs: list[list[tuple[int, float, float]]] = [[]]
+    for node_id in node_ids:
+        point = coordinates.get(node_id)
+        if point is not None:
+            runs[-1].append((node_id, point[0], point[1]))
+        elif runs[-1]:
+            runs.append([])
+    return [run for run in runs if len(run) > 1]
+
+
+def _lines_wkt(lines: list[list[tuple[float, float]]]) -> str:
+    parts = ("(" + ",".join(f"{lon!r} {lat!r}" for lon, lat in line) + ")" for line in lines)
+    return "MULTILINESTRING(" + ",".join(parts) + ")"
+
+
+def _member_lines(relation, way_nodes, coordinates) -> list[list[tuple[float, float]]]:
+    lines = []
+    for member in relation.members:
+        if isinstance(member, overpy.RelationWay) and member.ref in way_nodes:
+            for run in _runs(way_nodes[member.ref], coordinates):
+                lines.append([(lon, lat) for _, lon, lat in run])
+    return lines
+
+
+def _area_centroid(lines: list[list[tuple[float, float]]]) -> tuple[float, float] | None:
+    shapes = shapely.polygonize([shapely.LineString(line) for line in lines])
+    shape = shapes if not shapes.is_empty else shapely.MultiLineString(lines)
+    if shape.is_empty:
+        return None
+    centre = shape.centroid
+    return centre.x, centre.y
+
+
+def _inside(tile: BBox | None, lon: float, lat: float) -> bool:
+    if tile is None:
+        return True
+    return tile.min_lon <= lon <= tile.max_lon and tile.min_lat <= lat <= tile.max_lat
+
+
+def _version(element) -> int | None:
+    version = element.attributes.get("version")
+    return version if isinstance(version, int) and version > 0 else None
+
+
+def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExtract:
+    """Keep what the importer wants from an Overpass answer, checking every tag ourselves.
+
+    Cameras outside the tile are dropped (the removal rule only covers the tile);
+    ways and buildings are kept whole, as Overpass returns them.
+    """
+    coordinates = _coordinates(result)
+    way_nodes = {way.id: way._node_ids for way in result.ways}
+    extract = OsmExtract(extent=tile)
+    for node in result.nodes:
+        if node.tags.get("man_made") == "surveillance" and node.id in coordinates:
+            lon, lat = coordinates[node.id]
+            if _inside(tile, lon, lat):
+                extract.cameras.append(
+                    CameraElement("node", node.id, _version(node), lon, lat, dict(node.tags))
+                )
+    for way in result.ways:
+        tags = way.tags
+        runs = _runs(way._node_ids, coordinates)
+        if tags.get("man_made") == "surveillance" and runs:
+            centre = _area_centroid([[(lon, lat) for _, lon, lat in run] for run in runs])
+            if centre and _inside(tile, *centre):
+                extract.cameras.append(CameraElement("way", way.id, _version(way), *centre, tags))
+        if "highway" in tags and is_walkable(tags):
+            for run in runs:
+                extract.ways.append(
+                    WayNodes(way.id, tags["highway"], tags.get("name", ""), tuple(run))
+                )
+        if tags.get("building", "no") != "no" and runs:
+            lines = [[(lon, lat) for _, lon, lat in run] for run in runs]
+            extract.buildings.append(
+                BuildingElement("way", way.id, "SRID=4326;" + _lines_wkt(lines))
+            )
+    for relation in result.relations:
+        tags = relation.tags
+        is_building = tags.get("building", "no") != "no"
+        is_camera = tags.get("man_made") == "surveillance"
+        if not (is_building or is_camera):
+            continue
+        lines = _member_lines(relation, way_nodes, coordinates)
+        if not lines:
+            continue
+        if is_building:
+            extract.buildings.append(
+                BuildingElement("relation", relation.id, "SRID=4326;" + _lines_wkt(lines))
+            )
+        centre = _area_centroid(lines) if is_camera else None
+        if centre and _inside(tile, *centre):
+            extract.cameras.append(
+                CameraElement("relation", relation.id, _version(relation), *centre, dict(tags))
+            )
+    return extract
+
+
+def parse_answer(body: bytes | str, label: str) -> overpy.Result:
+    """overpy's reader; a cut-off body or a runtime error becomes an OverpassError."""
+    try:
+        return overpy.Overpass().parse_json(body)
+    except json.JSONDecodeError as error:
+        raise OverpassError(f"{label}: the answer is not complete JSON ({error.msg})") from error
+    except overpy.exception.OverPyException as error:
+        raise OverpassError(f"{label}: the server reported an error ({error})") from error
+    except (KeyError, TypeError, ValueError) as error:
+        raise OverpassError(f"{label}: the answer is not Overpass JSON ({error!r})") from error
+
+
+def read_overpass_json(body: bytes | str, label: str = "file") -> OsmExtract:
+    """A saved Overpass JSON answer (e.g. from overpass-turbo's export)."""
+    return result_to_extract(parse_answer(body, label))
+
+
+def fetch_area(
+    box: BBox,
+    config: OverpassSettings,
+    on_tile: Callable[[int, int, BBox], None] | None = None,
+) -> OsmExtract:
+    """Every tile of box, merged; the first tile that fails stops everything."""
+    tiles = split_into_tiles(box, config.tile_degrees)
+    extract = OsmExtract(extent=box)
+    for number, tile in enumerate(tiles, start=1):
+        label = f"Overpass tile {number}/{len(tiles)} ({tile})"
+        body = fetch_tile(build_query(tile, config.timeout_s), label, config)
+        extract.merge(result_to_extract(parse_answer(body, label), tile))
+        if on_tile is not None:
+            on_tile(number, len(tiles), tile)
+    return extract

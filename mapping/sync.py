@@ -1,0 +1,393 @@
+"""Write an OsmExtract to the database, set-based, inside the caller's transaction.
+
+Rows are streamed with COPY into temporary tables, then a handful of statements do
+the rest over all rows at once: upsert cameras keyed by (osm_type, osm_id), mark the
+area's vanished cameras removed, and swap the area's street segments and buildings
+for the new ones while keeping the rows that did not change (so their ids, and the
+exposure computed for them, survive a re-import). No ORM save() per row: a whole
+city is a few hundred milliseconds, a synthetic country tens of thousands of
+cameras a second.
+
+The caller (mapping.importer) owns the transaction; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+
+from mapping import copy_text
+from mapping.bbox import BBox
+from mapping.osm.extract import OsmExtract
+from mapping.osm.tags import normalise_camera_tags
+from mapping.osm.walkable import split_at_junctions
+
+_NORMALISED = (
+    "surveillance",
+    "surveillance_type",
+    "zone",
+    "camera_type",
+    "mount",
+    "directions",
+    "tilt",
+    "height",
+    "operator",
+    "operator_type",
+    "capabilities",
+    "vendor",
+    "name",
+    "ref",
+    "fixme",
+    "check_date",
+)
+CAMERA_COLUMNS = ("osm_type", "osm_id", "osm_version", "lon", "lat", *_NORMALISED, "tags")
+# Normalised fields compared to decide whether an existing camera changed.
+CAMERA_DATA_FIELDS = ("osm_version", "location", *_NORMALISED, "tags")
+
+CREATE_CAMERA_STAGE = """
+DROP TABLE IF EXISTS pg_temp.import_camera;
+CREATE TEMP TABLE import_camera (
+    osm_type text, osm_id bigint, osm_version integer, lon float8, lat float8,
+    surveillance text, surveillance_type text, zone text, camera_type text, mount text,
+    directions float8[], tilt float8, height float8, operator text, operator_type text,
+    capabilities text[], vendor text, name text, ref text, fixme text, check_date date,
+    tags jsonb
+) ON COMMIT DROP
+"""
+
+# The anti-joins below look rows up here by id; without an index, a planner that has not
+# seen the freshly inserted rows picks a nested loop and a big import turns quadratic.
+INDEX_CAMERA_STAGE = """
+CREATE INDEX ON import_camera (osm_id, osm_type);
+ANALYZE import_camera
+"""
+
+
+def _camera_values(prefix: str) -> str:
+    """The compared columns as a row, from mapping_camera (c.) or the staged import (i.)."""
+    if prefix == "c":
+        return "(" + ", ".join(f"c.{name}" for name in CAMERA_DATA_FIELDS) + ")"
+    staged = {"location": "ST_SetSRID(ST_MakePoint(i.lon, i.lat), 4326)"}
+    staged["capabilities"] = "i.capabilities::varchar[]"
+    return "(" + ", ".join(staged.get(name, f"i.{name}") for name in CAMERA_DATA_FIELDS) + ")"
+
+
+# Existing OSM cameras whose data changed, or that come back after being marked removed.
+# Two plain statements (UPDATE, then INSERT of the rest) are markedly faster than one
+# INSERT ... ON CONFLICT over hundreds of thousands of rows, and the counts come back
+# as two numbers rather than a row per camera.
+UPDATE_CHANGED_CAMERAS = f"""
+WITH changed AS (
+    UPDATE mapping_camera AS c
+    SET ({", ".join(CAMERA_DATA_FIELDS)}) = {_camera_values("i")},
+        status = 'active', removed_at = NULL, last_seen = %(now)s, updated_at = %(now)s
+    FROM import_camera AS i
+    WHERE c.source = 'osm' AND c.osm_type = i.osm_type AND c.osm_id = i.osm_id
+      AND (c.status <> 'active' OR {_camera_values("c")} IS DISTINCT FROM {_camera_values("i")})
+    RETURNING 1
+)
+SELECT count(*) FROM changed
+"""
+
+INSERT_NEW_CAMERAS = """
+INSERT INTO mapping_camera (
+    source, osm_type, osm_id, osm_version, location, surveillance, surveillance_type, zone,
+    camera_type, mount, directions, tilt, height, operator, operator_type, capabilities,
+    vendor, name, ref, fixme, check_date, tags, status, confirmations, first_seen,
+    last_seen, removed_at, updated_at
+)
+SELECT
+    'osm', osm_type, osm_id, osm_version, ST_SetSRID(ST_MakePoint(lon, lat), 4326),
+    surveillance, surveillance_type, zone, camera_type, mount, directions, tilt, height,
+    operator, operator_type, capabilities::varchar[], vendor, name, ref, fixme, check_date,
+    tags, 'active', 0, %(now)s, %(now)s, NULL, %(now)s
+FROM import_camera AS i
+WHERE NOT EXISTS (
+    SELECT 1 FROM mapping_camera AS c
+    WHERE c.source = 'osm' AND c.osm_type = i.osm_type AND c.osm_id = i.osm_id
+)
+"""
+
+# Active OSM cameras inside the imported area that the import no longer contains.
+MARK_REMOVED_CAMERAS = """
+UPDATE mapping_camera AS c
+SET status = 'removed', removed_at = %(now)s, updated_at = %(now)s
+WHERE c.source = 'osm' AND c.status = 'active' AND c.updated_at < %(now)s
+  AND c.location && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
+  AND NOT EXISTS (
+      SELECT 1 FROM import_camera i WHERE i.osm_type = c.osm_type AND i.osm_id = c.osm_id
+  )
+"""
+
+CREATE_SEGMENT_STAGE = """
+DROP TABLE IF EXISTS pg_temp.import_segment;
+CREATE TEMP TABLE import_segment (
+    way_id bigint, source bigint, target bigint, geom geometry(LineString, 4326),
+    highway text, name text
+) ON COMMIT DROP
+"""
+
+INDEX_SEGMENT_STAGE = """
+CREATE INDEX ON import_segment (way_id, source, target);
+ANALYZE import_segment
+"""
+
+# Existing segments of the area (or of a re-imported way) with no identical new segment.
+# "Of the area" means a vertex inside it: a way that only crosses the area is not in an
+# extract (nor, from a sparse server, in an answer), so its segments are not ours to drop.
+DELETE_STALE_SEGMENTS = """
+DELETE FROM mapping_streetsegment AS s
+WHERE (s.way_id IN (SELECT way_id FROM import_segment)
+       OR (%(has_area)s
+           AND s.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
+           AND ST_Intersects(ST_Points(s.geom), ST_MakeEnvelope(
+               %(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))))
+  AND NOT EXISTS (
+      SELECT 1 FROM import_segment i
+      WHERE i.way_id = s.way_id AND i.source = s.source AND i.target = s.target
+        AND i.geom = s.geom AND i.highway = s.highway AND i.name = s.name
+  )
+"""
+
+INSERT_NEW_SEGMENTS = """
+INSERT INTO mapping_streetsegment (
+    way_id, source, target, geom, length_m, highway, name, exposed_m, weighted_exposure,
+    camera_ids
+)
+SELECT i.way_id, i.source, i.target, i.geom, ST_Length(i.geom::geography), i.highway, i.name,
+       0, 0, '{}'
+FROM import_segment i
+WHERE NOT EXISTS (
+    SELECT 1 FROM mapping_streetsegment s
+    WHERE s.way_id = i.way_id AND s.source = i.source AND s.target = i.target
+      AND s.geom = i.geom AND s.highway = i.highway AND s.name = i.name
+)
+"""
+
+WALKABLE_TOTALS = """
+SELECT count(*), coalesce(sum(ST_Length(geom::geography)), 0) FROM import_segment
+"""
+
+CREATE_BUILDING_STAGE = """
+DROP TABLE IF EXISTS pg_temp.import_building;
+CREATE TEMP TABLE import_building (osm_type text, osm_id bigint, geometry text) ON COMMIT DROP
+"""
+
+# Polygons arrive ready (hex WKB from osmium) or as ring lines (Overpass) to assemble here;
+# ST_Normalize puts rings and vertices in a canonical order, so the same building read
+# from a .pbf and from Overpass is the same geometry and a re-import changes nothing.
+BUILD_BUILDINGS = """
+DROP TABLE IF EXISTS pg_temp.import_building_geom;
+CREATE TEMP TABLE import_building_geom ON COMMIT DROP AS
+SELECT osm_type, osm_id, geom FROM (
+    SELECT DISTINCT ON (osm_type, osm_id) osm_type, osm_id,
+           ST_Normalize(ST_Multi(ST_CollectionExtract(
+               CASE WHEN ST_Dimension(g) = 2 THEN
+                    CASE WHEN ST_IsValid(g) THEN g ELSE ST_MakeValid(g) END
+               ELSE ST_BuildArea(g) END, 3))) AS geom
+    FROM (SELECT osm_type, osm_id, ST_SetSRID(geometry::geometry, 4326) AS g
+          FROM import_building) AS raw
+    ORDER BY osm_type, osm_id
+) AS built
+WHERE geom IS NOT NULL AND NOT ST_IsEmpty(geom)
+"""
+
+INDEX_BUILDING_STAGE = """
+CREATE INDEX ON import_building_geom (osm_id, osm_type);
+ANALYZE import_building_geom
+"""
+
+UPSERT_BUILDINGS = """
+INSERT INTO mapping_building AS b (osm_type, osm_id, geom)
+SELECT osm_type, osm_id, geom FROM import_building_geom
+ON CONFLICT (osm_type, osm_id) DO UPDATE SET geom = EXCLUDED.geom
+WHERE b.geom IS DISTINCT FROM EXCLUDED.geom
+RETURNING (xmax = 0) AS inserted
+"""
+
+DELETE_STALE_BUILDINGS = """
+DELETE FROM mapping_building AS b
+WHERE b.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
+  AND ST_Intersects(ST_Points(b.geom),
+                    ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
+  AND NOT EXISTS (
+      SELECT 1 FROM import_building_geom i WHERE i.osm_type = b.osm_type AND i.osm_id = b.osm_id
+  )
+"""
+
+COUNT_BUILDINGS = "SELECT count(*) FROM import_building_geom"
+
+
+@dataclass
+class SyncCounts:
+    """What one import changed; ``changed`` says whether derived data needs recomputing."""
+
+    cameras_new: int = 0
+    cameras_updated: int = 0
+    cameras_removed: int = 0
+    cameras_unchanged: int = 0
+    segments: int = 0
+    segments_added: int = 0
+    segments_removed: int = 0
+    walkable_km: float = 0.0
+    buildings: int = 0
+    buildings_added: int = 0
+    buildings_updated: int = 0
+    buildings_removed: int = 0
+    unparsed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.cameras_new
+            or self.cameras_updated
+            or self.cameras_removed
+            or self.segments_added
+            or self.segments_removed
+            or self.buildings_added
+            or self.buildings_updated
+            or self.buildings_removed
+        )
+
+    def as_dict(self) -> dict:
+        data = dict(vars(self))
+        data["walkable_km"] = round(self.walkable_km, 3)
+        return data
+
+
+def _area_params(area: BBox | None) -> dict:
+    box = area.as_tuple() if area else (0.0, 0.0, 0.0, 0.0)
+    return dict(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True)) | {
+        "has_area": area is not None
+    }
+
+
+def _camera_lines(extract: OsmExtract, unparsed: Counter):
+    """One COPY line per camera (the first of any repeated OSM identity), normalised."""
+    seen: set[tuple[str, int]] = set()
+    for camera in extract.cameras:
+        identity = (camera.osm_type, camera.osm_id)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        f = normalise_camera_tags(camera.tags)
+        if f.unparsed:
+            unparsed.update(f.unparsed)
+        yield copy_text.line(
+            (
+                camera.osm_type,
+                str(camera.osm_id),
+                copy_text.number(camera.version),
+                repr(camera.lon),
+                repr(camera.lat),
+                f.surveillance,
+                f.surveillance_type,
+                copy_text.text(f.zone),
+                f.camera_type,
+                copy_text.text(f.mount),
+                copy_text.float_array(f.directions),
+                copy_text.number(f.tilt),
+                copy_text.number(f.height),
+                copy_text.text(f.operator),
+                copy_text.text(f.operator_type),
+                copy_text.word_array(f.capabilities),
+                copy_text.text(f.vendor),
+                copy_text.text(f.name),
+                copy_text.text(f.ref),
+                copy_text.text(f.fixme),
+                copy_text.day(f.check_date),
+                # Default arguments use json's shared C encoder (the fastest); jsonb turns
+                # the \u escapes back into the same characters.
+                copy_text.text(json.dumps(camera.tags)),
+            )
+        )
+
+
+def sync_cameras(cursor, extract: OsmExtract, area: BBox | None, now: datetime, counts) -> None:
+    unparsed: Counter[str] = Counter()
+    cursor.execute(CREATE_CAMERA_STAGE)
+    staged = copy_text.copy_lines(
+        cursor, "import_camera", CAMERA_COLUMNS, _camera_lines(extract, unparsed)
+    )
+    cursor.execute(INDEX_CAMERA_STAGE)
+    cursor.execute(UPDATE_CHANGED_CAMERAS, {"now": now})
+    counts.cameras_updated = cursor.fetchone()[0]
+    cursor.execute(INSERT_NEW_CAMERAS, {"now": now})
+    counts.cameras_new = cursor.rowcount
+    counts.cameras_unchanged = staged - counts.cameras_new - counts.cameras_updated
+    if area is not None:
+        # Rows written above carry updated_at = now, so only the others are candidates.
+        cursor.execute(MARK_REMOVED_CAMERAS, {"now": now, **_area_params(area)})
+        counts.cameras_removed = cursor.rowcount
+    counts.unparsed = dict(sorted(unparsed.items()))
+
+
+def sync_segments(cursor, extract: OsmExtract, area: BBox | None, counts) -> None:
+    segments = split_at_junctions(extract.ways)
+    cursor.execute(CREATE_SEGMENT_STAGE)
+    copy_text.copy_lines(
+        cursor,
+        "import_segment",
+        ("way_id", "source", "target", "geom", "highway", "name"),
+        (
+            copy_text.line(
+                (
+                    str(s.way_id),
+                    str(s.source),
+                    str(s.target),
+                    "SRID=4326;" + s.wkt(),
+                    copy_text.text(s.highway),
+                    copy_text.text(s.name),
+                )
+            )
+            for s in segments
+        ),
+    )
+    cursor.execute(INDEX_SEGMENT_STAGE)
+    cursor.execute(DELETE_STALE_SEGMENTS, _area_params(area))
+    counts.segments_removed = cursor.rowcount
+    cursor.execute(INSERT_NEW_SEGMENTS)
+    counts.segments_added = cursor.rowcount
+    cursor.execute(WALKABLE_TOTALS)
+    counts.segments, metres = cursor.fetchone()
+    counts.walkable_km = metres / 1000.0
+
+
+def sync_buildings(cursor, extract: OsmExtract, area: BBox | None, counts) -> None:
+    cursor.execute(CREATE_BUILDING_STAGE)
+    copy_text.copy_lines(
+        cursor,
+        "import_building",
+        ("osm_type", "osm_id", "geometry"),
+        (copy_text.line((b.osm_type, str(b.osm_id), b.geometry)) for b in extract.buildings),
+    )
+    cursor.execute(BUILD_BUILDINGS)
+    cursor.execute(INDEX_BUILDING_STAGE)
+    cursor.execute(UPSERT_BUILDINGS)
+    written = cursor.fetchall()
+    counts.buildings_added = sum(1 for (inserted,) in written if inserted)
+    counts.buildings_updated = len(written) - counts.buildings_added
+    if area is not None:
+        cursor.execute(DELETE_STALE_BUILDINGS, _area_params(area))
+        counts.buildings_removed = cursor.rowcount
+    cursor.execute(COUNT_BUILDINGS)
+    counts.buildings = cursor.fetchone()[0]
+
+
+def write_extract(extract: OsmExtract, area: BBox | None, now: datetime) -> SyncCounts:
+    """Bring the database in line with the extract over area; call inside a transaction.
+
+    area is what the import covers (bbox asked for, or file extent): only there are
+    vanished cameras marked removed and vanished segments/buildings deleted. None means
+    "unknown", which removes nothing.
+    """
+    counts = SyncCounts()
+    with connection.cursor() as cursor:
+        sync_cameras(cursor, extract, area, now, counts)
+        sync_segments(cursor, extract, area, counts)
+        sync_buildings(cursor, extract, area, counts)
+    return counts

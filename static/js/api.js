@@ -1,0 +1,70 @@
+// Talking to our own API: JSON in, JSON errors shaped {"detail", "errors": {field: [...]}}.
+
+/** An API answer that was not a success, with the server's message for people. */
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.detail) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body || {};
+  }
+
+  /** Every field message as "field: message" lines (the first one is in `message`). */
+  fieldMessages() {
+    const errors = this.body.errors || {};
+    return Object.entries(errors).flatMap(([field, messages]) =>
+      (Array.isArray(messages) ? messages : [messages]).map((message) =>
+        typeof message === "string" ? `${field}: ${message}` : `${field}: ${JSON.stringify(message)}`,
+      ),
+    );
+  }
+}
+
+async function parseBody(response) {
+  const type = response.headers.get("Content-Type") || "";
+  if (type.includes("json")) {
+    try {
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export async function getJSON(url, { signal } = {}) {
+  const response = await fetch(url, {
+    signal,
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  const body = await parseBody(response);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+/** POST a FormData (multipart, for photos) to the API; resolves to the JSON answer. */
+export async function postForm(url, formData) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: formData,
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+  });
+  const body = await parseBody(response);
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+/** A URL on our origin with query parameters (empty values left out). */
+export function withParams(path, params) {
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== "" && value !== null && value !== undefined) url.searchParams.set(key, value);
+  }
+  return url.pathname + url.search;
+}

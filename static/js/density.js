@@ -1,0 +1,133 @@
+// The density layer: hexagon counts from /api/density/ when zoomed out, with a legend whose
+// classes follow the counts in view (a city and a country get readable classes alike).
+import { getJSON, withParams } from "./api.js";
+import { config } from "./config.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
+
+const L = window.L;
+const CLASS_COLOURS = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"];
+
+/**
+ * Up to five classes [low, high] from the cell counts: quantile breaks, merged when equal,
+ * so a handful of distinct counts never produces empty classes.
+ */
+export function densityClasses(counts) {
+  const sorted = counts.filter((n) => n > 0).sort((a, b) => a - b);
+  if (!sorted.length) return [];
+  const breaks = [];
+  for (let i = 1; i <= CLASS_COLOURS.length; i += 1) {
+    const index = Math.min(sorted.length - 1, Math.ceil((i / CLASS_COLOURS.length) * sorted.length) - 1);
+    const value = sorted[index];
+    if (!breaks.length || value > breaks[breaks.length - 1]) breaks.push(value);
+  }
+  let low = sorted[0];
+  return breaks.map((high) => {
+    const range = [low, high];
+    low = high + 1;
+    return range;
+  });
+}
+
+function colourFor(classes, count) {
+  const offset = CLASS_COLOURS.length - classes.length;
+  const index = classes.findIndex(([, high]) => count <= high);
+  return CLASS_COLOURS[offset + (index < 0 ? classes.length - 1 : index)];
+}
+
+function cellCount(feature) {
+  const props = feature.properties || {};
+  return Number(props.count ?? props.camera_count ?? 0);
+}
+
+export class DensityLayer {
+  constructor(map, { legendElement }) {
+    this.map = map;
+    this.legend = legendElement;
+    this.layer = L.geoJSON(null, { renderer: L.canvas({ padding: 0.2 }) }).addTo(map);
+    this.loaded = null;
+    this.abort = null;
+    this.cellCount = 0;
+    this.total = 0;
+  }
+
+  async load(bbox, zoom, filters) {
+    const key = JSON.stringify([bbox, zoom, filters]);
+    if (this.loaded === key) return;
+    if (this.abort) this.abort.abort();
+    this.abort = new AbortController();
+    const url = withParams(config.api.density, {
+      ...filters,
+      status: "active",
+      in_bbox: bbox,
+      zoom,
+    });
+    const collection = await getJSON(url, { signal: this.abort.signal });
+    this.loaded = key;
+    this.render(collection.features || []);
+  }
+
+  render(features) {
+    const cells = features.filter((feature) => cellCount(feature) > 0);
+    const classes = densityClasses(cells.map(cellCount));
+    this.layer.clearLayers();
+    for (const feature of cells) {
+      const count = cellCount(feature);
+      const cell = L.geoJSON(feature, {
+        renderer: this.layer.options.renderer,
+        style: {
+          color: "#7a0c0c",
+          weight: 0.6,
+          opacity: 0.6,
+          fillColor: colourFor(classes, count),
+          fillOpacity: 0.72,
+        },
+      });
+      cell.bindTooltip(
+        interpolate(ngettext("%(count)s camera", "%(count)s cameras", count), {
+          count: formatNumber(count),
+        }),
+        { sticky: true },
+      );
+      cell.on("click", () => this.map.fitBounds(cell.getBounds(), { maxZoom: config.cameraMinZoom }));
+      this.layer.addLayer(cell);
+    }
+    this.cellCount = cells.length;
+    this.renderLegend(classes);
+    this.total = cells.reduce((sum, feature) => sum + cellCount(feature), 0);
+  }
+
+  renderLegend(classes) {
+    const list = this.legend.querySelector(".density-classes");
+    list.replaceChildren();
+    const offset = CLASS_COLOURS.length - classes.length;
+    classes.forEach(([low, high], index) => {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = CLASS_COLOURS[offset + index];
+      item.append(
+        swatch,
+        low === high
+          ? formatNumber(low)
+          : interpolate(gettext("%(low)s to %(high)s"), {
+              low: formatNumber(low),
+              high: formatNumber(high),
+            }),
+      );
+      list.append(item);
+    });
+    if (!classes.length) {
+      const item = document.createElement("li");
+      item.textContent = gettext("No camera here with these filters.");
+      list.append(item);
+    }
+  }
+
+  clear() {
+    if (this.abort) this.abort.abort();
+    this.loaded = null;
+    this.layer.clearLayers();
+    this.cellCount = 0;
+    this.total = 0;
+  }
+}

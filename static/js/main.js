@@ -1,0 +1,192 @@
+// The map page: builds the Leaflet map and wires the layers, the panel and the tools.
+// Zoomed in, every camera is drawn (with fields of view from config.fovMinZoom); zoomed
+// out, density hexagons replace them. Filters apply to whichever layer shows, and to exports.
+import { CameraLayer, loadGlyphs } from "./cameras.js";
+import { config } from "./config.js";
+import { DensityLayer } from "./density.js";
+import { CameraPanel } from "./details.js";
+import { updateExportLinks } from "./exporter.js";
+import { Filters } from "./filters.js";
+import { bboxForView } from "./geo.js";
+import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
+import { Panel } from "./panel.js";
+import { RoutePlanner } from "./route.js";
+import { AddCamera } from "./submit.js";
+
+const L = window.L;
+const REFRESH_DELAY_MS = 150;
+
+const map = L.map("map", {
+  center: config.center,
+  zoom: config.zoom,
+  minZoom: config.minZoom,
+  maxZoom: config.maxZoom,
+  keyboard: true,
+});
+L.tileLayer(config.tileUrl, {
+  attribution: config.tileAttribution,
+  maxZoom: config.maxZoom,
+  maxNativeZoom: 19,
+}).addTo(map);
+L.control.scale({ imperial: false }).addTo(map);
+
+const mapElement = document.getElementById("map");
+const statusLine = document.getElementById("status");
+const legendCameras = document.querySelector('[data-legend="cameras"]');
+const legendDensity = document.querySelector('[data-legend="density"]');
+const toolButtons = [...document.querySelectorAll(".tool[data-tool]")];
+const panel = new Panel(document.getElementById("panel"), toolButtons);
+
+const cameras = new CameraLayer(map, { onSelect: selectCamera });
+const density = new DensityLayer(map, { legendElement: legendDensity });
+const cameraPanel = new CameraPanel(panel.section("camera"));
+const adder = new AddCamera(map, panel.section("add"), { onSelectCamera: selectCamera });
+const planner = new RoutePlanner(map, panel.section("route"), {
+  onHighlight: (ids) => cameras.highlight(ids),
+});
+const filters = new Filters(document.getElementById("filters-form"), () => {
+  cameras.invalidate();
+  density.clear();
+  showFilterCount();
+  refresh();
+});
+loadGlyphs(() => cameras.redraw());
+// On a phone the legend starts folded: the map is small enough already.
+if (window.matchMedia("(max-width: 520px)").matches) {
+  document.getElementById("legend").open = false;
+}
+
+/** A click on a marker: while placing a camera or a route end, it is a click on the map. */
+function selectCamera(id, latlng = null) {
+  if (latlng && handleMapClick(latlng)) return;
+  panel.open("camera", { focus: false });
+  cameraPanel.show(id);
+}
+
+function handleMapClick(latlng) {
+  if (panel.current === "add") adder.handleMapClick(latlng);
+  else if (panel.current === "route") planner.handleMapClick(latlng);
+  else return false;
+  return true;
+}
+
+function showFilterCount() {
+  const button = toolButtons.find((b) => b.dataset.tool === "filters");
+  const label = button.querySelector(".tool-label");
+  label.dataset.base ??= label.textContent;
+  const count = filters.activeCount;
+  label.textContent = count ? `${label.dataset.base} (${count})` : label.dataset.base;
+}
+
+function updateExport() {
+  updateExportLinks(panel.section("export"), bboxForView(map.getBounds()).text, filters.values());
+}
+
+panel.onChange((previous, next) => {
+  if (previous === "add") adder.deactivate();
+  if (previous === "route") planner.deactivate();
+  if (next === "add") adder.activate();
+  if (next === "route") planner.activate();
+  if (next === "export") updateExport();
+});
+
+map.on("click", (event) => handleMapClick(event.latlng));
+
+// Keyboard: arrows pan and +/- zoom (Leaflet); Enter acts at the centre of the map, marked by
+// a cross while the map has the focus: it places a camera or a route end, or opens the
+// camera drawn there.
+mapElement.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || event.target !== mapElement) return;
+  event.preventDefault();
+  const centre = map.getCenter();
+  if (handleMapClick(centre)) return;
+  const id = cameras.nearestTo(map.latLngToContainerPoint(centre));
+  if (id === null) statusLine.textContent = gettext("No camera at the centre of the map.");
+  else selectCamera(id);
+});
+
+/** State the tests and assistive tools can read: which layer shows and what is loaded. */
+function publishState(layer, loaded) {
+  mapElement.dataset.layer = layer;
+  mapElement.dataset.loaded = String(loaded);
+  mapElement.dataset.zoom = String(map.getZoom());
+}
+
+async function showCameras(filterValues, current) {
+  legendCameras.hidden = false;
+  legendDensity.hidden = true;
+  density.clear();
+  const withFov = map.getZoom() >= config.fovMinZoom;
+  await cameras.load(map.getBounds(), filterValues, withFov, {
+    bboxText: (bounds) => bboxForView(bounds).text,
+  });
+  if (!current()) return;
+  const inView = cameras.countIn(map.getBounds());
+  let text = interpolate(ngettext("%(n)s camera in view", "%(n)s cameras in view", inView), {
+    n: formatNumber(inView),
+  });
+  if (cameras.truncated) text += ` · ${gettext("zoom in to see them all")}`;
+  statusLine.textContent = text;
+  publishState("cameras", cameras.features.length);
+}
+
+async function showDensity(filterValues, current) {
+  legendCameras.hidden = true;
+  legendDensity.hidden = false;
+  cameras.clear();
+  const { text, clipped } = bboxForView(map.getBounds(), config.maxBboxAreaDeg2);
+  await density.load(text, map.getZoom(), filterValues);
+  if (!current()) return;
+  const total = density.total;
+  let line = interpolate(
+    ngettext("%(n)s camera in this area", "%(n)s cameras in this area", total),
+    { n: formatNumber(total) },
+  );
+  if (clipped) line += ` · ${gettext("counted around the centre of the view")}`;
+  statusLine.textContent = line;
+  publishState("density", density.cellCount);
+}
+
+let refreshTimer = null;
+let refreshing = Promise.resolve();
+// Only the latest refresh may publish its state: an older one finishing late (the view moved
+// while it was loading) would describe a view that is gone.
+let refreshGeneration = 0;
+
+async function refresh() {
+  const generation = ++refreshGeneration;
+  const current = () => generation === refreshGeneration;
+  const filterValues = filters.values();
+  mapElement.dataset.loading = "true";
+  try {
+    if (map.getZoom() >= config.cameraMinZoom) await showCameras(filterValues, current);
+    else await showDensity(filterValues, current);
+  } catch (error) {
+    if (error.name === "AbortError" || !current()) return;
+    statusLine.textContent = interpolate(gettext("Could not load the map data: %(reason)s"), {
+      reason: error.message || String(error),
+    });
+    publishState("error", 0);
+  }
+  if (!current()) return;
+  mapElement.dataset.loading = "false";
+  if (panel.current === "export") updateExport();
+}
+
+map.on("movestart", () => {
+  mapElement.dataset.loading = "true";
+});
+map.on("moveend", () => {
+  mapElement.dataset.loading = "true";
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    refreshing = refresh();
+  }, REFRESH_DELAY_MS);
+});
+
+document.getElementById("language-select").addEventListener("change", (event) => {
+  event.target.form.requestSubmit();
+});
+
+refreshing = refresh();
+window.angleMort = { map, cameras, density, planner, adder, refreshing: () => refreshing };

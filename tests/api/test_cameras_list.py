@@ -1,0 +1,287 @@
+"""GET /api/cameras/: filters, their combinations, pagination, boxes and errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from api.pagination import CameraPagination
+from tests.api.conftest import body, inside
+from tests.factories import make_camera, point
+from tests.helsinki import HELSINKI_BBOX
+
+URL = "/api/cameras/"
+
+
+def _ids(response) -> list[int]:
+    return [feature["id"] for feature in body(response)["features"]]
+
+
+def _catalogue(box):
+    """Cameras differing in every filtered attribute, all inside the box."""
+    spots = iter([inside(box, x / 10, y / 10) for x in range(1, 10) for y in range(1, 10)])
+
+    def camera(**fields):
+        return make_camera(location=point(*next(spots)), **fields)
+
+    return {
+        "osm_dome_alpr": camera(camera_type="dome", capabilities=["alpr"], surveillance="public"),
+        "osm_fixed_face": camera(
+            camera_type="fixed", capabilities=["face_recognition", "vsa"], surveillance="outdoor"
+        ),
+        "community_fixed": camera(
+            source="community", camera_type="fixed", operator="Mairie de Paris"
+        ),
+        "guard": camera(surveillance_type="guard", surveillance="indoor", operator="RATP"),
+        "alpr_reader": camera(surveillance_type="alpr", operator="Préfecture de POLICE"),
+        "removed": camera(status="removed", removed_at=datetime(2024, 1, 1, tzinfo=UTC)),
+        "old": camera(updated_at=datetime(2020, 1, 1, tzinfo=UTC)),
+    }
+
+
+FILTER_CASES = [
+    ("source=community", lambda c: c.source == "community"),
+    ("source=osm", lambda c: c.source == "osm"),
+    ("status=removed", lambda c: c.status == "removed"),
+    ("status=active,removed", lambda c: True),
+    ("surveillance=public,indoor", lambda c: c.surveillance in ("public", "indoor")),
+    ("surveillance_type=guard", lambda c: c.surveillance_type == "guard"),
+    ("surveillance_type=alpr,guard", lambda c: c.surveillance_type in ("alpr", "guard")),
+    ("camera_type=fixed", lambda c: c.camera_type == "fixed"),
+    ("capability=alpr", lambda c: "alpr" in c.capabilities),
+    ("capability=vsa,alpr", lambda c: {"vsa", "alpr"} & set(c.capabilities)),
+    ("operator=police", lambda c: "police" in c.operator.lower()),
+    ("operator=PARIS", lambda c: "paris" in c.operator.lower()),
+    ("updated_since=2023-06-01", lambda c: c.updated_at >= datetime(2023, 6, 1, tzinfo=UTC)),
+    (
+        "updated_since=2019-12-31T23:00:00Z",
+        lambda c: c.updated_at >= datetime(2019, 12, 31, 23, tzinfo=UTC),
+    ),
+]
+
+
+def _expected(cameras, predicate, default_active=True) -> list[int]:
+    return sorted(
+        c.pk
+        for c in cameras.values()
+        if predicate(c) and (c.status == "active" or not default_active)
+    )
+
+
+@pytest.mark.parametrize(("query", "predicate"), FILTER_CASES)
+def test_each_filter_selects_exactly_the_matching_cameras(client, db, box, query, predicate):
+    cameras = _catalogue(box)
+    response = client.get(f"{URL}?in_bbox={box}&{query}")
+    assert response.status_code == 200
+    explicit_status = query.startswith("status=")
+    assert _ids(response) == _expected(cameras, predicate, default_active=not explicit_status)
+    assert _ids(response), "each case should select at least one camera"
+
+
+@pytest.mark.parametrize(
+    ("query", "predicate"),
+    [
+        (
+            "source=osm&camera_type=fixed,dome&capability=alpr,face_recognition",
+            lambda c: (
+                c.source == "osm"
+                and c.camera_type in ("fixed", "dome")
+                and {"alpr", "face_recognition"} & set(c.capabilities)
+            ),
+        ),
+        (
+            "surveillance_type=camera&camera_type=fixed&source=community",
+            lambda c: (
+                c.surveillance_type == "camera"
+                and c.camera_type == "fixed"
+                and c.source == "community"
+            ),
+        ),
+        (
+            "operator=paris&updated_since=2023-01-01&status=active,removed",
+            lambda c: (
+                "paris" in c.operator.lower() and c.updated_at >= datetime(2023, 1, 1, tzinfo=UTC)
+            ),
+        ),
+        ("surveillance=indoor&capability=alpr", lambda c: False),
+    ],
+)
+def test_filters_combine_with_and(client, db, box, query, predicate):
+    cameras = _catalogue(box)
+    response = client.get(f"{URL}?in_bbox={box}&{query}")
+    assert response.status_code == 200
+    assert _ids(response) == _expected(cameras, predicate, "status=" not in query)
+
+
+def test_without_status_only_active_cameras_are_listed(client, db, box):
+    cameras = _catalogue(box)
+    listed = set(_ids(client.get(f"{URL}?in_bbox={box}")))
+    assert cameras["removed"].pk not in listed
+    assert listed == {c.pk for c in cameras.values() if c.status == "active"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("source=satellite", "source"),
+        ("status=active,gone", "status"),
+        ("surveillance=everywhere", "surveillance"),
+        ("surveillance_type=drone", "surveillance_type"),
+        ("camera_type=bullet", "camera_type"),
+        ("capability=telepathy", "capability"),
+        ("updated_since=yesterday", "updated_since"),
+        ("updated_since=2024-13-45", "updated_since"),
+        ("operator=a%00b", "operator"),
+        ("fov=maybe", "fov"),
+        ("page=0", "page"),
+        ("page=two", "page"),
+        ("page_size=-5", "page_size"),
+        ("in_bbox=1,2,3", "in_bbox"),
+    ],
+)
+def test_a_bad_value_is_a_400_naming_the_parameter(client, db, query, field):
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 400
+    error = response.json()
+    assert field in error["errors"]
+    assert error["detail"].startswith(f"{field}: ")
+
+
+# --- Boxes --------------------------------------------------------------------------------
+
+
+def test_cameras_on_the_edges_of_the_box_are_inside_and_just_outside_are_not(client, db, box):
+    corner = make_camera(location=point(box.min_lon, box.max_lat))
+    edge = make_camera(location=point(box.max_lon, (box.min_lat + box.max_lat) / 2))
+    outside = make_camera(location=point(box.max_lon + 1e-7, box.max_lat))
+    below = make_camera(location=point(box.min_lon, box.min_lat - 1e-7))
+    listed = set(_ids(client.get(f"{URL}?in_bbox={box}")))
+    assert {corner.pk, edge.pk} <= listed
+    assert not {outside.pk, below.pk} & listed
+
+
+@pytest.mark.parametrize(
+    ("bbox", "message"),
+    [
+        ("48.86,2.35,48.85,2.36", "latitude first"),
+        ("2.36,48.85,2.35,48.86", "MINLON 2.36 must be less than MAXLON 2.35"),
+        ("2.35,48.86,2.36,48.85", "MINLAT 48.86 must be less than MAXLAT 48.85"),
+        ("2.35,48.86,2.35,48.87", "must be less than MAXLON"),
+        ("-181,0,1,1", "outside -180..180"),
+        ("0,-91,1,1", "outside -90..90"),
+        ("a,b,c,d", "must be a number"),
+        ("nan,0,1,1", "finite"),
+        ("1,2,3,4,5", "expected four numbers"),
+        ("-30,-30,30,30", "more than the 400 allowed"),
+    ],
+)
+def test_a_bad_box_is_a_400_saying_what_is_wrong(client, db, bbox, message):
+    response = client.get(f"{URL}?in_bbox={bbox}")
+    assert response.status_code == 400
+    assert message in response.json()["errors"]["in_bbox"][0]
+
+
+def test_the_maximum_box_area_is_a_setting(client, db, settings):
+    settings.API_MAX_BBOX_AREA_DEG2 = 0.5
+    assert client.get(f"{URL}?in_bbox=2,48,3,48.5").status_code == 200
+    response = client.get(f"{URL}?in_bbox=2,48,3,49")
+    assert response.status_code == 400
+    assert "more than the 0.5 allowed" in response.json()["errors"]["in_bbox"][0]
+
+
+def test_whole_helsinki_box_lists_every_demo_camera(client, db, helsinki):
+    response = client.get(f"{URL}?in_bbox={HELSINKI_BBOX}&source=osm&page_size=5000")
+    data = body(response)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/geo+json")
+    assert data["count"] == helsinki.cameras == len(data["features"])
+    for feature in data["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert HELSINKI_BBOX.min_lon <= lon <= HELSINKI_BBOX.max_lon
+        assert HELSINKI_BBOX.min_lat <= lat <= HELSINKI_BBOX.max_lat
+        assert feature["properties"]["source"] == "osm"
+
+
+def test_fov_parameter_adds_the_field_of_view(client, db, helsinki):
+    query = f"{URL}?in_bbox={HELSINKI_BBOX}&source=osm&page_size=5000"
+    plain = body(client.get(query))["features"]
+    with_fov = body(client.get(query + "&fov=1"))["features"]
+    assert all("fov" not in feature["properties"] for feature in plain)
+    kinds = {f["properties"]["fov"]["type"] for f in with_fov if f["properties"]["fov"]}
+    assert kinds <= {"Polygon", "MultiPolygon"}
+    assert kinds, "the demo import computes fields of view"
+
+
+# --- Pagination ---------------------------------------------------------------------------
+
+
+def _link(url: str) -> tuple[str, dict]:
+    parts = urlsplit(url)
+    assert parts.scheme == "http" and parts.netloc == "testserver"
+    return parts.path, parse_qs(parts.query)
+
+
+def test_pages_link_to_each_other_and_cover_every_camera_once(client, db, box):
+    ids = sorted(make_camera(location=point(*inside(box, i / 10, 0.5))).pk for i in range(1, 8))
+    first = body(client.get(f"{URL}?in_bbox={box}&page_size=3"))
+    assert first["count"] == 7
+    assert first["previous"] is None
+    query = {"in_bbox": [str(box)], "page_size": ["3"]}
+    assert _link(first["next"]) == (URL, {**query, "page": ["2"]})
+    second = body(client.get(first["next"]))
+    assert _link(second["previous"]) == (URL, query)
+    third = body(client.get(second["next"]))
+    assert third["next"] is None
+    assert _link(third["previous"]) == (URL, {**query, "page": ["2"]})
+    pages = [first, second, third]
+    assert [len(page["features"]) for page in pages] == [3, 3, 1]
+    assert [f["id"] for page in pages for f in page["features"]] == ids
+    assert all(page["count"] == 7 for page in pages)
+
+
+def test_a_page_past_the_last_is_a_404_in_json(client, db, box):
+    make_camera(location=point(*inside(box)))
+    response = client.get(f"{URL}?in_bbox={box}&page=3")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "page 3 is past the last page (1)"}
+    assert client.get(f"{URL}?in_bbox={box}&page=10000000000").status_code == 404
+
+
+def test_page_size_above_the_maximum_is_lowered_to_it(client, db, box, monkeypatch):
+    monkeypatch.setattr(CameraPagination, "max_page_size", 2)
+    for i in range(1, 4):
+        make_camera(location=point(*inside(box, i / 10, 0.5)))
+    data = body(client.get(f"{URL}?in_bbox={box}&page_size=1000"))
+    assert len(data["features"]) == 2
+    assert data["count"] == 3
+    assert data["next"] is not None
+
+
+def test_default_page_size_is_the_setting(db):
+    assert CameraPagination.page_size == 500
+    assert CameraPagination.max_page_size == 5000
+
+
+# --- Formats and cross-origin reads -------------------------------------------------------
+
+
+def test_plain_json_is_served_when_asked(client, db, box):
+    make_camera(location=point(*inside(box)))
+    response = client.get(f"{URL}?in_bbox={box}", HTTP_ACCEPT="application/json")
+    assert response["Content-Type"].startswith("application/json")
+    assert body(response)["type"] == "FeatureCollection"
+
+
+def test_other_origins_may_read(client, db, box):
+    response = client.get(f"{URL}?in_bbox={box}", HTTP_ORIGIN="https://notebook.example.org")
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == "*"
+    preflight = client.options(
+        URL,
+        HTTP_ORIGIN="https://notebook.example.org",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+    )
+    assert "GET" in preflight["Access-Control-Allow-Methods"]
+    assert "POST" not in preflight["Access-Control-Allow-Methods"]

@@ -1,0 +1,162 @@
+"""Density cells: tile arithmetic (pure), its SQL twin, and the packing of filterable columns."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+from django.db import connection
+
+from mapping.bbox import BBox
+from mapping.density import cells
+from mapping.density.cells import (
+    cell_polygon,
+    tile_bounds,
+    tile_x,
+    tile_y,
+    tiles_covering,
+)
+from mapping.density.dimensions import (
+    CAPABILITIES,
+    DIMENSIONS,
+    DIMS_BITS,
+    decode,
+    dims_sql,
+    encode,
+)
+from mapping.density.triggers import tile_x_sql, tile_y_sql
+
+_random = random.Random(5)
+POINTS = [(2.3522, 48.8566), (24.9384, 60.1699), (-122.42, 37.77), (0.0, 0.0), (180.0, 85.1)]
+POINTS += [(_random.uniform(-180, 180), _random.uniform(-85, 85)) for _ in range(200)]
+
+
+@pytest.mark.parametrize(("lon", "lat"), POINTS[:5])
+@pytest.mark.parametrize("level", [3, 9, 16, 20])
+def test_a_point_lies_in_the_tile_computed_for_it(lon, lat, level):
+    x, y = tile_x(lon, level), tile_y(lat, level)
+    b = tile_bounds(level, x, y)
+    clamped_lat = max(-cells.MAX_MERCATOR_LAT, min(cells.MAX_MERCATOR_LAT, lat))
+    assert b.min_lon <= min(lon, b.max_lon) <= b.max_lon
+    assert b.min_lat - 1e-9 <= clamped_lat <= b.max_lat + 1e-9
+
+
+def test_tiles_nest_from_one_level_to_the_next():
+    for lon, lat in POINTS:
+        for level in range(4, 22):
+            assert tile_x(lon, level) >> 1 == tile_x(lon, level - 1)
+            assert tile_y(lat, level) >> 1 == tile_y(lat, level - 1)
+
+
+def test_known_tiles():
+    # Level 1 splits the world in four: the north-west quarter is (0, 0).
+    assert (tile_x(-90, 1), tile_y(45, 1)) == (0, 0)
+    assert (tile_x(90, 1), tile_y(-45, 1)) == (1, 1)
+    # The east and south edges of the world stay in the last tile.
+    assert (tile_x(180, 5), tile_y(-90, 5)) == (31, 31)
+    assert tile_bounds(0, 0, 0).as_tuple() == pytest.approx(
+        (-180, -cells.MAX_MERCATOR_LAT, 180, cells.MAX_MERCATOR_LAT)
+    )
+
+
+def test_cells_are_32_pixels_whatever_the_zoom():
+    assert cells.CELL_SIZE_PX == 32
+    for zoom in (0, 6, 12, 17):
+        level = cells.cell_level(zoom)
+        width_deg = 360 / 2**level
+        assert width_deg * 2**zoom * 256 / 360 == 32
+
+
+def test_the_covering_range_holds_every_tile_the_box_touches():
+    box = BBox(2.25, 48.81, 2.42, 48.90)
+    tiles = tiles_covering(box, 14)
+    assert tiles.x0 <= tiles.x1 and tiles.y0 <= tiles.y1
+    for lon, lat in [(2.25, 48.81), (2.42, 48.90), (2.33, 48.85)]:
+        assert (tile_x(lon, 14), tile_y(lat, 14)) in tiles
+    envelope = tiles.envelope()
+    assert envelope.min_lon <= box.min_lon and envelope.max_lon >= box.max_lon
+    assert envelope.min_lat <= box.min_lat and envelope.max_lat >= box.max_lat
+    assert tiles.cell_count == (tiles.x1 - tiles.x0 + 1) * (tiles.y1 - tiles.y0 + 1)
+
+
+def test_cell_polygon_is_a_closed_counter_clockwise_ring():
+    ring = cell_polygon(12, 2074, 1409)["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 5
+    area2 = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(ring))
+    assert area2 > 0
+
+
+def test_sql_computes_the_same_tiles_as_python(db):
+    values = ", ".join("(%s::float8, %s::float8)" for _ in POINTS)
+    params = [coordinate for lonlat in POINTS for coordinate in lonlat]
+    for level in (3, 9, 16, 19):
+        scale = f"{float(2**level)}::float8"
+        location = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
+        sql = (
+            f"SELECT {tile_x_sql(location, scale)}, {tile_y_sql(location, scale)} "
+            f"FROM (VALUES {values}) AS p(lon, lat)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            from_sql = cursor.fetchall()
+        assert from_sql == [(tile_x(lon, level), tile_y(lat, level)) for lon, lat in POINTS]
+
+
+# --- Packing of the filterable columns ----------------------------------------------------
+
+CAMERAS = [
+    {"source": "osm", "status": "active", "surveillance": "", "surveillance_type": "camera"},
+    {
+        "source": "community",
+        "status": "removed",
+        "surveillance": "indoor",
+        "surveillance_type": "gunshot_detector",
+        "camera_type": "panning",
+        "capabilities": ["ptz", "face_recognition"],
+    },
+    {
+        "source": "osm",
+        "status": "active",
+        "surveillance": "public",
+        "surveillance_type": "alpr",
+        "camera_type": "",
+        "capabilities": list(CAPABILITIES),
+    },
+]
+
+
+def test_dims_fit_in_a_positive_smallint_range():
+    assert DIMS_BITS <= 15
+    widths = [d.bits for d in DIMENSIONS]
+    assert all(2**bits >= len(d.values) for bits, d in zip(widths, DIMENSIONS, strict=True))
+
+
+@pytest.mark.parametrize("camera", CAMERAS)
+def test_dims_round_trip(camera):
+    decoded = decode(encode(camera))
+    for column in ("source", "status", "surveillance", "surveillance_type", "camera_type"):
+        assert decoded[column] == camera.get(column, "")
+    assert sorted(decoded["capabilities"]) == sorted(camera.get("capabilities", []))
+
+
+def test_sql_packs_dims_as_python_does(db):
+    rows = " UNION ALL ".join(
+        "SELECT %s::text AS source, %s::text AS status, %s::text AS surveillance, "
+        "%s::text AS surveillance_type, %s::text AS camera_type, %s::varchar[] AS capabilities"
+        for _ in CAMERAS
+    )
+    params = []
+    for camera in CAMERAS:
+        params += [camera.get(key, "") for key in ("source", "status", "surveillance")]
+        params += [camera.get("surveillance_type", ""), camera.get("camera_type", "")]
+        params.append(camera.get("capabilities", []))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {dims_sql('c')} FROM ({rows}) c", params)
+        assert [row[0] for row in cursor.fetchall()] == [encode(c) for c in CAMERAS]
+
+
+def test_mercator_limit_is_where_the_map_is_square():
+    y = math.degrees(math.atan(math.sinh(math.pi)))
+    assert y == pytest.approx(cells.MAX_MERCATOR_LAT, abs=1e-12)

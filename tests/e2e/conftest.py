@@ -1,0 +1,184 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+One browser for the whole session (starting Chromium is the slow part); a fresh context
+(cookies, language) per test. Tiles come from a blank PNG we serve, so every request the
+page makes can be checked to stay on 127.0.0.1. Each test gets the Helsinki demo data
+through the `helsinki` fixture, which re-imports after the live server's flush.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Screenshots for the README are rewritten only on request, so a test run leaves the tree clean.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
+UPDATE_SCREENSHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed: `make test` installs it (apt package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def local_tiles(settings):
+    """Blank tiles from our own static files: no tile server is contacted in tests."""
+    settings.TILE_URL = "/static/img/blank-tile.png"
+    settings.TILE_ATTRIBUTION = "blank test tiles"
+
+
+@dataclass
+class MapSession:
+    """A page on the live server, with every URL it requested and every script error."""
+
+    page: object
+    base_url: str
+    screenshot_dir: Path
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str = "/", lat: float | None = None, lon: float | None = None, zoom=None):
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_function("window.angleMort !== undefined")
+        if lat is not None:
+            self.page.evaluate(
+                "([lat, lon, zoom]) => { window.angleMort.map.setView([lat, lon], zoom, "
+                "{animate: false}); }",
+                [lat, lon, zoom],
+            )
+        self.wait_for_map()
+
+    def wait_for_map(self, layer: str | None = None, timeout_ms: int = 15_000) -> dict:
+        """Wait until the layers match the view (and show `layer`); return the map's state."""
+        self.page.wait_for_function(
+            """(layer) => {
+                const map = document.getElementById('map');
+                const zoom = String(window.angleMort.map.getZoom());
+                return map.dataset.loading === 'false' && map.dataset.zoom === zoom
+                    && (!layer || map.dataset.layer === layer);
+            }""",
+            arg=layer,
+            timeout=timeout_ms,
+        )
+        return self.page.evaluate("({...document.getElementById('map').dataset})")
+
+    def point_of(self, lat: float, lon: float) -> dict:
+        """Page coordinates of a map position (to click it like a person)."""
+        return self.page.evaluate(
+            """([lat, lon]) => {
+                const p = window.angleMort.map.latLngToContainerPoint([lat, lon]);
+                const box = document.getElementById('map').getBoundingClientRect();
+                return {x: box.left + p.x, y: box.top + p.y};
+            }""",
+            [lat, lon],
+        )
+
+    def pan_to(self, lat: float, lon: float) -> dict:
+        """Centre the map on a position (as dragging it there would) and wait for the layers."""
+        self.page.evaluate(
+            "([lat, lon]) => { window.angleMort.map.panTo([lat, lon], {animate: false}); }",
+            [lat, lon],
+        )
+        return self.wait_for_map()
+
+    def set_zoom(self, zoom: int) -> dict:
+        self.page.evaluate(
+            "(zoom) => { window.angleMort.map.setZoom(zoom, {animate: false}); }", zoom
+        )
+        return self.wait_for_map()
+
+    def click_map(self, lat: float, lon: float) -> None:
+        point = self.point_of(lat, lon)
+        self.page.mouse.click(point["x"], point["y"])
+
+    def screenshot(self, name: str) -> Path:
+        """docs/img/NAME.png with UPDATE_SCREENSHOTS=1, else a file in the test's tmp dir."""
+        self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+        path = self.screenshot_dir / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def foreign_requests(self) -> list[str]:
+        """Every requested URL whose host is not this machine (data: and blob: are local)."""
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+
+def _session(browser, live_server, viewport, locale, tmp_path) -> Iterator[MapSession]:
+    # A fixed device position (tests/e2e/test_map.py DEVICE_POSITION): no location service.
+    context = browser.new_context(
+        viewport=viewport,
+        locale=locale,
+        accept_downloads=True,
+        geolocation={"latitude": 60.1705, "longitude": 24.9420},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    shots = DOCS_SCREENSHOTS if UPDATE_SCREENSHOTS else tmp_path / "screenshots"
+    session = MapSession(page=page, base_url=live_server.url, screenshot_dir=shots)
+    page.on("request", lambda request: session.requests.append(request.url))
+    page.on("pageerror", lambda error: session.errors.append(str(error) + str(error.stack)))
+    try:
+        yield session
+    finally:
+        context.close()
+    assert session.errors == [], f"script errors on the page: {session.errors}"
+    assert session.foreign_requests() == [], "the page contacted another host"
+
+
+@pytest.fixture
+def map_session(browser, live_server, local_tiles, helsinki, tmp_path) -> Iterator[MapSession]:
+    """The map in English on a desktop screen, with the Helsinki demo data loaded."""
+    yield from _session(browser, live_server, DESKTOP, "en-GB", tmp_path)
+
+
+@pytest.fixture
+def session_factory(browser, live_server, local_tiles, helsinki, tmp_path):
+    """Open more sessions (another language, a phone screen) within one test."""
+    opened: list[Iterator[MapSession]] = []
+
+    def make(viewport=DESKTOP, locale="en-GB") -> MapSession:
+        generator = _session(browser, live_server, viewport, locale, tmp_path)
+        opened.append(generator)
+        return next(generator)
+
+    yield make
+    for generator in opened:
+        next(generator, None)

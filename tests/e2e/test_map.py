@@ -1,0 +1,359 @@
+"""The map in a real browser on the Helsinki demo data.
+
+Each test is a visit a person makes: look at the cameras, zoom out to the density map,
+filter and export, plan a walk by two clicks, report a camera with a photo, read the map
+in French on a phone. The conftest checks after every test that the page raised no script
+error and requested nothing from another host than 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import urllib.error
+import urllib.request
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Polygon
+from PIL import Image
+
+from mapping.models import Camera, Submission
+from tests.helsinki import HELSINKI_BBOX
+
+pytestmark = [pytest.mark.e2e]
+
+# Central Helsinki, where the demo extract's cameras are densest.
+CENTRE_LAT, CENTRE_LON = 60.1700, 24.9445
+CAMERA_ZOOM = 17
+# Where the browser says the device is (tests/e2e/conftest.py grants the permission).
+DEVICE_POSITION = (60.1705, 24.9420)
+
+
+def require_endpoint(live_server, path: str) -> None:
+    """Skip (naming the endpoint) only while another issue's endpoint does not exist yet."""
+    try:
+        urllib.request.urlopen(live_server.url + path, timeout=30)
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            pytest.skip(f"{path.split('?')[0]} is not there yet (404)")
+
+
+def active_cameras_in(bbox_text: str, **filters) -> int:
+    box = Polygon.from_bbox(tuple(float(v) for v in bbox_text.split(",")))
+    return Camera.objects.filter(status="active", location__intersects=box, **filters).count()
+
+
+def last_request(session, path: str) -> dict[str, str]:
+    """The query of the last request the page made to `path`, as a flat dict."""
+    urls = [url for url in session.requests if urlsplit(url).path == path]
+    assert urls, f"the page never requested {path}"
+    return {key: values[0] for key, values in parse_qs(urlsplit(urls[-1]).query).items()}
+
+
+def isolated_camera(min_gap_m: float = 25.0) -> Camera:
+    """A camera of the demo area with no other within min_gap_m, so a click hits only it."""
+    for camera in Camera.objects.filter(status="active").order_by("id"):
+        neighbours = Camera.objects.filter(
+            location__dwithin=(camera.location, min_gap_m / 111_000.0)
+        ).exclude(pk=camera.pk)
+        if not neighbours.exists():
+            return camera
+    raise AssertionError("no isolated camera in the demo data")
+
+
+def format_number(value: float, digits: int = 0) -> str:
+    """What Intl.NumberFormat('en-GB', {maximumFractionDigits}) prints (halves away from 0)."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if digits else text
+
+
+def format_distance(metres: float) -> str:
+    return (
+        f"{format_number(metres / 1000, 2)} km" if metres >= 1000 else f"{format_number(metres)} m"
+    )
+
+
+def format_duration(seconds: float) -> str:
+    minutes = max(1, math.floor(seconds / 60 + 0.5))
+    return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+
+
+def assert_route_figures(page, routes: dict[str, dict]) -> None:
+    """The figures table says what the routes API answered, formatted for people."""
+    for variant, props in routes.items():
+        cell = '.route-figures td[data-variant="{}"][data-figure="{}"]'
+        page.wait_for_function(
+            "([selector, text]) => document.querySelector(selector)?.textContent === text",
+            arg=[cell.format(variant, "length"), format_distance(props["length_m"])],
+        )
+        figures = {
+            key: page.text_content(cell.format(variant, key))
+            for key in ("length", "watched", "cameras", "duration", "detour")
+        }
+        assert figures["watched"] == format_distance(props["exposed_m"])
+        count = props["camera_count"]
+        assert figures["cameras"] == (f"{count} camera" if count == 1 else f"{count} cameras")
+        assert figures["duration"] == format_duration(props["duration_s"])
+        detour = props["detour_ratio"]
+        assert figures["detour"] == (
+            "none" if detour <= 1.0005 else f"+{format_number((detour - 1) * 100)} %"
+        )
+
+
+def test_exploring_the_map_markers_panel_filters_export_and_density(map_session, live_server):
+    """A visit: every camera in view is drawn and opens its panel; a confirmation is sent;
+    a filter narrows the markers and the export; zooming out shows the density hexagons."""
+    require_endpoint(live_server, f"/api/cameras/?in_bbox={HELSINKI_BBOX}")
+    page = map_session.page
+    camera = isolated_camera()
+    map_session.open(lat=camera.location.y, lon=camera.location.x, zoom=CAMERA_ZOOM)
+    state = map_session.wait_for_map("cameras")
+
+    asked = last_request(map_session, "/api/cameras/")
+    assert asked["status"] == "active"
+    assert int(state["loaded"]) == active_cameras_in(asked["in_bbox"]) > 0
+    view = page.evaluate("window.angleMort.map.getBounds().toBBoxString()")
+    in_view = active_cameras_in(view)
+    expected = f"{in_view} camera in view" if in_view == 1 else f"{in_view} cameras in view"
+    assert page.text_content("#status") == expected
+
+    # The marker is on the canvas where the camera is: clicking there opens its panel.
+    map_session.click_map(camera.location.y, camera.location.x)
+    panel = page.locator('[data-section="camera"]')
+    panel.locator("dl").first.wait_for()
+    osm_link = panel.get_by_role("link", name=f"node/{camera.osm_id}")
+    assert osm_link.get_attribute("href") == f"https://www.openstreetmap.org/node/{camera.osm_id}"
+    assert "Confirmations" in panel.locator(".camera-details").text_content()
+    map_session.screenshot("map")
+
+    page.get_by_role("button", name="Still here").click()
+    result = panel.locator(".camera-report-result.result-ok")
+    result.wait_for()
+    assert "pending moderation" in result.text_content()
+    assert Submission.objects.get(kind="confirm", camera=camera).status == "pending"
+
+    # A filter applies to the markers...
+    map_session.set_zoom(15)
+    page.get_by_role("button", name="Filters").click()
+    with page.expect_response(lambda r: "camera_type=dome" in r.url):
+        page.get_by_label("Camera type").select_option("dome")
+    state = map_session.wait_for_map("cameras")
+    asked = last_request(map_session, "/api/cameras/")
+    assert asked["camera_type"] == "dome"
+    domes = active_cameras_in(asked["in_bbox"], camera_type="dome")
+    assert int(state["loaded"]) == domes
+    assert active_cameras_in(asked["in_bbox"]) > domes, "the filter should hide some cameras"
+    assert page.get_by_role("button", name="Filters (1)").is_visible()
+
+    # ...to the export links...
+    page.get_by_role("button", name="Export").click()
+    href = page.get_by_role("link", name="GeoJSON").get_attribute("href")
+    query = parse_qs(urlsplit(href).query)
+    assert query["camera_type"] == ["dome"]
+    assert "Open Database License" in page.text_content('[data-section="export"]')
+    require_endpoint(live_server, "/api/export/cameras.geojson")
+    exported = json.loads(page.request.get(live_server.url + href).text())
+    assert len(exported["features"]) == active_cameras_in(query["in_bbox"][0], camera_type="dome")
+    assert all(f["properties"]["camera_type"] == "dome" for f in exported["features"])
+    assert "OpenStreetMap" in json.dumps(exported)
+
+    # ...and to the density hexagons that replace the markers when zoomed out.
+    require_endpoint(live_server, f"/api/density/?in_bbox={HELSINKI_BBOX}&zoom=12")
+    zoom_out = page.get_by_role("button", name="Zoom out")
+    while map_session.wait_for_map()["layer"] != "density":
+        zoom_out.click()
+    state = map_session.wait_for_map("density")
+    asked = last_request(map_session, "/api/density/")
+    assert asked["camera_type"] == "dome"
+    assert int(asked["zoom"]) == int(state["zoom"]) < 14
+    assert int(state["loaded"]) > 0
+    dome_total = active_cameras_in(asked["in_bbox"], camera_type="dome")
+    assert page.text_content("#status").startswith(f"{dome_total} camera")
+    legend = page.locator('[data-legend="density"]')
+    assert legend.is_visible()
+    assert not page.locator('[data-legend="cameras"]').is_visible()
+    assert legend.locator(".density-classes li .swatch").count() >= 1
+
+    page.get_by_role("button", name="Close the panel").click()
+    page.get_by_role("button", name="Filters").click()
+    with page.expect_response(lambda r: "/api/density/" in r.url and "dome" not in r.url):
+        page.get_by_role("button", name="Clear the filters").click()
+    state = map_session.wait_for_map("density")
+    asked = last_request(map_session, "/api/density/")
+    assert "camera_type" not in asked
+    total = active_cameras_in(asked["in_bbox"])
+    assert page.text_content("#status").startswith(f"{total} cameras in this area")
+    page.get_by_role("button", name="Close the panel").click()
+    map_session.screenshot("density")
+
+    while map_session.wait_for_map()["layer"] != "cameras":
+        page.get_by_role("button", name="Zoom in").click()
+    assert page.locator('[data-legend="cameras"]').is_visible()
+
+
+def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_session, live_server):
+    start = (60.1675, 24.9410)  # lat, lon: near the Esplanadi
+    end = (60.1725, 24.9480)  # near the railway square
+    require_endpoint(live_server, f"/api/routes/?from={start[1]},{start[0]}&to={end[1]},{end[0]}")
+    page = map_session.page
+    map_session.open(lat=(start[0] + end[0]) / 2, lon=(start[1] + end[1]) / 2, zoom=16)
+    page.get_by_role("button", name="Plan a route").click()
+    map_session.click_map(*start)
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/api/routes/") as answer:
+        map_session.click_map(*end)
+    collection = answer.value.json()
+    routes = {f["properties"]["variant"]: f["properties"] for f in collection["features"]}
+    assert set(routes) == {"shortest", "avoiding"}
+
+    assert_route_figures(page, routes)
+    drawn = page.evaluate(
+        """() => window.angleMort.planner.lines.getLayers()
+            .flatMap((layer) => (layer.getLayers ? layer.getLayers() : []))
+            .map((line) => [line.feature.properties.variant, line.getLatLngs().length])"""
+    )
+    assert sorted(drawn) == sorted(
+        [f["properties"]["variant"], len(f["geometry"]["coordinates"])]
+        for f in collection["features"]
+    )
+    passed = set(routes["shortest"]["cameras"]) | set(routes["avoiding"]["cameras"])
+    ringed = set(page.evaluate("[...window.angleMort.cameras.highlighted]"))
+    assert ringed == passed
+    map_session.screenshot("route")
+
+    gpx_href = page.get_by_role("link", name=re.compile("GPX")).get_attribute("href")
+    gpx = page.request.get(live_server.url + gpx_href)
+    assert gpx.ok and "<gpx" in gpx.text()
+
+    # The slider (from the keyboard) and the strict toggle ask again and show the new figures.
+    page.get_by_label("Avoid cameras").focus()
+    with page.expect_response(lambda r: "avoid=1" in r.url) as answer:
+        page.keyboard.press("End")
+    assert_route_figures(
+        page, {f["properties"]["variant"]: f["properties"] for f in answer.value.json()["features"]}
+    )
+    with page.expect_response(lambda r: "avoid=strict" in r.url) as answer:
+        page.get_by_label(re.compile("^Strict")).check()
+    strict = answer.value.json()
+    assert_route_figures(
+        page, {f["properties"]["variant"]: f["properties"] for f in strict["features"]}
+    )
+    for notice in {f["properties"].get("notice") for f in strict["features"]} - {None}:
+        assert page.get_by_text(notice).is_visible()
+
+
+def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live_server, tmp_path):
+    """A resident stands by a camera that is already mapped and reports it as new: the
+    position comes from the device, is corrected by a click, the direction by dragging the
+    arrow; the answer says it waits for moderation and points at the likely duplicate."""
+    page = map_session.page
+    mapped = isolated_camera()
+    # About 3 m north of the mapped camera: within the duplicate radius (15 m).
+    where = (mapped.location.y + 0.00003, mapped.location.x)
+    map_session.open(lat=where[0], lon=where[1], zoom=18)
+    page.get_by_role("button", name="Add a camera").click()
+
+    page.get_by_role("button", name="Use my position").click()
+    device = f"Position: {DEVICE_POSITION[0]:.6f}, {DEVICE_POSITION[1]:.6f}"
+    page.get_by_text(device).wait_for()
+    map_session.pan_to(*where)
+    map_session.click_map(*where)
+    assert page.text_content(".add-location") != device
+
+    page.locator("label.picture", has_text="dome").click()
+    page.locator("label.picture", has_text="wall").click()
+    page.get_by_role("button", name="Add a direction").click()
+    handle = page.locator(".direction-handle").first
+    box = handle.bounding_box()
+    camera_point = map_session.point_of(*where)
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(camera_point["x"] + 40, camera_point["y"] + 2, steps=5)
+    page.mouse.move(camera_point["x"] + 70, camera_point["y"], steps=5)
+    page.mouse.up()
+    direction = float(page.locator(".direction-list input").first.input_value())
+    assert 80 <= direction <= 100, "dragging the arrow east should point the camera east"
+    page.get_by_role("group", name="It watches").get_by_label("public space").check()
+
+    photo = tmp_path / "camera.jpg"
+    Image.new("RGB", (640, 480), (120, 160, 200)).save(photo, "JPEG")
+    page.set_input_files('input[name="photos"]', str(photo))
+    page.locator(".photo-previews img").wait_for()
+    map_session.screenshot("add-camera")
+
+    page.get_by_role("button", name="Send for moderation").click()
+    page.locator(".add-result .pending").wait_for()
+    assert "pending moderation" in page.text_content(".add-result")
+    assert "already mapped very close" in page.text_content(".add-result .warnings")
+    duplicate = page.get_by_role("button", name=f"Possible duplicate: camera {mapped.pk}")
+    assert duplicate.is_visible()
+
+    submission = Submission.objects.get(kind="new")
+    assert submission.status == "pending"
+    lon, lat = submission.location.coords
+    assert math.dist((lon, lat), (where[1], where[0])) < 0.00002  # about 2 m at zoom 18
+    assert submission.attributes["camera_type"] == "dome"
+    assert submission.attributes["mount"] == "wall"
+    assert submission.attributes["surveillance"] == "public"
+    assert submission.attributes["directions"] == [pytest.approx(direction, abs=1)]
+    assert mapped.pk in submission.duplicate_candidates
+    assert submission.photos.count() == 1
+
+    get_user_model().objects.create_superuser("moderator", password="e2e-moderator-pw")
+    page.goto(live_server.url + "/admin/login/?next=/admin/mapping/submission/")
+    page.get_by_label("Username").fill("moderator")
+    page.get_by_label("Password").fill("e2e-moderator-pw")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/mapping/submission/"))
+    row = page.locator(
+        "#result_list tbody tr",
+        has=page.locator(f'a[href$="/admin/mapping/submission/{submission.pk}/change/"]'),
+    )
+    assert row.count() == 1
+    assert "pending" in row.text_content()
+
+
+def test_language_follows_the_browser_and_switches_and_the_map_fits_a_phone(
+    session_factory, settings
+):
+    french = session_factory(locale="fr-FR")
+    french.open()
+    page = french.page
+    assert any(urlsplit(url).path == "/static/img/blank-tile.png" for url in french.requests)
+    assert "blank test tiles" in page.text_content("footer")
+    assert page.get_attribute("html", "lang") == "fr"
+    assert page.get_by_role("button", name="Filtres").is_visible()
+    assert page.get_by_role("button", name="Ajouter une caméra").is_visible()
+    status = page.text_content("#status")
+    assert "caméra" in status or "Impossible" in status, status  # from the JS catalog
+
+    page.get_by_label("Langue").select_option("en")
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.get_by_role("button", name="Filters").is_visible()
+    assert page.get_by_role("button", name="Plan a route").is_visible()
+
+    phone = session_factory(viewport={"width": 360, "height": 740}, locale="fr-FR")
+    phone.open(lat=CENTRE_LAT, lon=CENTRE_LON, zoom=16)
+    overflow = phone.page.evaluate(
+        "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, "the page scrolls sideways at 360 px"
+    for button in phone.page.locator(".tool").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    phone.page.get_by_role("button", name="Itinéraire").click()
+    phone.screenshot("phone")
+
+    # The request check can fail: a third-party tile server is caught (and kept offline).
+    settings.TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    control = session_factory()
+    control.page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())
+    control.open()
+    foreign = control.foreign_requests()
+    assert foreign and all(url.startswith("https://tile.openstreetmap.org/") for url in foreign)
+    control.requests.clear()

@@ -1,0 +1,95 @@
+"""The thin commands: import_osm and load_demo, as an operator runs them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from mapping.importer import TerminalProgress, import_file
+from mapping.models import Camera
+from mapping.osm.overpass import build_query, fetch_tile
+from tests.helsinki import HELSINKI_BBOX, HELSINKI_CAMERAS
+from tests.osm.test_overpass import CORNER, config
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_import_osm_file_prints_the_summary_and_a_second_run_says_no_change(town, tmp_path):
+    path = town.write(tmp_path / "town.osm.pbf")
+
+    first = run("import_osm", "--file", str(path))
+    second = run("import_osm", "--file", str(path))
+
+    assert "Cameras: 3 new, 0 updated, 0 removed, 0 unchanged." in first
+    assert "Walk graph: 3 segments" in first and "Buildings: 2 (2 added" in first
+    assert "Values that could not be parsed: height: 1." in first
+    assert "Time: read" in first
+    assert "Cameras: 0 new, 0 updated, 0 removed, 3 unchanged." in second
+    assert "No change" in second
+
+
+def test_import_osm_bbox_through_the_local_overpass(fake_overpass, helsinki):
+    out = run("import_osm", "--bbox", str(CORNER), "--overpass-url", fake_overpass.url)
+
+    in_corner = Camera.objects.filter(source="osm", location__within=CORNER.polygon()).count()
+    assert f"Cameras: 0 new, 0 updated, 0 removed, {in_corner} unchanged." in out
+    assert in_corner > 20
+    assert fake_overpass.requests  # the URL given on the command line was used
+
+
+def test_import_osm_reads_a_saved_overpass_answer(fake_overpass, tmp_path, helsinki):
+    saved = tmp_path / "answer.json"
+    saved.write_bytes(fetch_tile(build_query(HELSINKI_BBOX, 60), "t", config(fake_overpass)))
+
+    out = run("import_osm", "--file", str(saved))
+
+    # The same cameras as the .pbf the helsinki fixture imported: nothing new, none removed.
+    assert f"Cameras: 0 new, 0 updated, 0 removed, {HELSINKI_CAMERAS} unchanged." in out
+    assert f"Walk graph: {helsinki.segments} segments" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give --bbox MINLON,MINLAT,MAXLON,MAXLAT or --file PATH"),
+        (("--bbox", "24.9,60.1,25.0"), "--bbox: expected four numbers"),
+        (("--bbox", "25.0,60.1,24.9,60.2"), "--bbox: MINLON 25 must be less than MAXLON 24.9"),
+        (("--bbox", "24.9,95,25,96"), "--bbox: MINLAT 95 is outside -90..90"),
+        (("--file", "/nonexistent/x.osm.pbf"), "no such file"),
+    ],
+)
+def test_import_osm_refuses_bad_arguments_with_a_clear_message(args, message):
+    with pytest.raises(CommandError, match=message.replace(".", r"\.").replace("+", r"\+")):
+        run("import_osm", *args)
+
+
+def test_import_osm_reports_an_overpass_failure_and_changes_nothing(fake_overpass):
+    fake_overpass.script(*[("status", 504)] * 3)
+    before = Camera.objects.count()
+    with pytest.raises(CommandError, match=r"database unchanged: Overpass tile 1/1 .*HTTP 504"):
+        run("import_osm", "--bbox", str(CORNER))
+    assert Camera.objects.count() == before
+
+
+def test_load_demo_is_idempotent_and_credits_openstreetmap(town, tmp_path):
+    path = town.write(tmp_path / "demo.osm.pbf")
+    first = run("load_demo", "--file", str(path))
+    second = run("load_demo", "--file", str(path))
+    assert "3 new" in first and "No change" in second
+    assert "© OpenStreetMap contributors, ODbL" in second
+
+
+def test_progress_bar_counts_every_step(town, tmp_path):
+    screen = io.StringIO()
+    progress = TerminalProgress("import", stream=screen)
+    import_file(town.write(tmp_path / "town.osm"), progress=progress)
+    assert progress.done == 3  # file read, database written, derived data
+    assert "import" in screen.getvalue()

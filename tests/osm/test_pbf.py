@@ -1,0 +1,90 @@
+"""Reading .osm.pbf and .osm files with pyosmium into an extract (no database)."""
+
+from __future__ import annotations
+
+import pytest
+import shapely
+
+from mapping.osm.pbf import OsmFileError, read_osm_file
+from tests.helsinki import HELSINKI_BBOX, HELSINKI_CAMERAS, HELSINKI_PBF
+from tests.osm.builder import TESTVILLE_BBOX, at
+
+
+def test_helsinki_extract_has_its_221_cameras_walkable_ways_and_buildings():
+    extract = read_osm_file(HELSINKI_PBF)
+    assert len(extract.cameras) == HELSINKI_CAMERAS
+    assert {c.osm_type for c in extract.cameras} == {"node"}
+    assert len({c.osm_id for c in extract.cameras}) == HELSINKI_CAMERAS
+    assert all(c.tags["man_made"] == "surveillance" for c in extract.cameras)
+    assert len(extract.ways) > 2000
+    assert 440 <= len(extract.buildings) <= 460
+    assert extract.extent == HELSINKI_BBOX
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+def test_both_file_formats_give_the_same_extract(town, tmp_path, suffix):
+    extract = read_osm_file(town.write(tmp_path / f"town{suffix}"))
+    assert sorted(c.osm_id for c in extract.cameras) == [101, 102, 103]
+    camera = next(c for c in extract.cameras if c.osm_id == 101)
+    assert (camera.lon, camera.lat) == at(0.1, 2.1)
+    assert camera.tags == {
+        "man_made": "surveillance",
+        "camera:direction": "90",
+        "height": "5 m",
+        "operator": "Ville",
+    }
+    assert camera.version == 1
+    assert sorted(w.way_id for w in extract.ways) == [10, 11]  # the motorway is not walkable
+    assert sorted((b.osm_type, b.osm_id) for b in extract.buildings) == [
+        ("relation", 60),
+        ("way", 50),
+    ]
+    assert extract.extent == TESTVILLE_BBOX
+
+
+def test_a_building_relation_keeps_its_hole(town, tmp_path):
+    extract = read_osm_file(town.write(tmp_path / "town.osm"))
+    relation = next(b for b in extract.buildings if b.osm_type == "relation")
+    shape = shapely.from_wkb(relation.geometry)
+    assert shape.geom_type == "MultiPolygon"
+    assert len(shape.geoms[0].interiors) == 1
+
+
+def test_surveillance_ways_and_areas_count_at_their_centroid(town, tmp_path):
+    ring = town.square(700, at(6, -6), 0.0002)
+    town.way(70, ring, {"man_made": "surveillance", "surveillance": "indoor"})
+    town.node(710, at(8, -6)).node(711, at(10, -6))
+    town.way(71, [710, 711], {"man_made": "surveillance"})  # an open way: the line's middle
+    outer = town.square(720, at(-6, -6), 0.0002)
+    town.way(72, outer, {})
+    town.relation(73, [("w", 72, "outer")], {"type": "multipolygon", "man_made": "surveillance"})
+    cameras = {
+        (c.osm_type, c.osm_id): c for c in read_osm_file(town.write(tmp_path / "t.osm")).cameras
+    }
+    assert (cameras["way", 70].lon, cameras["way", 70].lat) == pytest.approx(at(6, -6))
+    assert (cameras["way", 71].lon, cameras["way", 71].lat) == pytest.approx(at(9, -6))
+    assert (cameras["relation", 73].lon, cameras["relation", 73].lat) == pytest.approx(at(-6, -6))
+
+
+def test_a_way_cut_by_the_extract_edge_is_kept_in_located_pieces(town, tmp_path):
+    town.node(801, at(-3, -3)).node(803, at(-1, -3)).node(804, at(0, -3))
+    town.way(80, [801, 802, 803, 804], {"highway": "path"})  # node 802 is missing
+    pieces = [w for w in read_osm_file(town.write(tmp_path / "t.osm")).ways if w.way_id == 80]
+    assert [[n for n, _, _ in w.nodes] for w in pieces] == [[803, 804]]
+
+
+def test_extent_without_a_header_box_is_the_cameras_box(town, tmp_path):
+    town.box = None
+    extract = read_osm_file(town.write(tmp_path / "t.osm"))
+    west, south = at(-1, -1)  # camera 103
+    east, north = at(1, 2.1)  # camera 102's longitude, camera 101's latitude
+    assert extract.extent.as_tuple() == (west, south, east, north)
+
+
+def test_unreadable_files_raise_a_clear_error(tmp_path):
+    with pytest.raises(OsmFileError, match="no such file"):
+        read_osm_file(tmp_path / "missing.osm.pbf")
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_bytes(b"this is not a protocol buffer")
+    with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data"):
+        read_osm_file(broken)
