@@ -280,8 +280,8 @@ ROUTE_AVOIDANCE_LAMBDAS = ((0.0, 0.0), (0.25, 2.0), (0.5, 6.0), (0.75, 15.0), (1
 ROUTE_LEAST_WATCHED_LAMBDA = 1000.0
 # Routes are searched on the streets in the box around both ends, grown by this margin
 # (at least MIN, else RATIO of the distance), times GROWTH per retry, at most TRIES times.
-ROUTE_SEARCH_MARGIN_MIN_M = 300.0
-ROUTE_SEARCH_MARGIN_RATIO = 0.3
+ROUTE_SEARCH_MARGIN_MIN_M = 200.0
+ROUTE_SEARCH_MARGIN_RATIO = 0.25
 ROUTE_SEARCH_GROWTH = 3.0
 ROUTE_SEARCH_TRIES = 4
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from mapping.exposure import refresh_exposure, segments_seen_by
 from mapping.fov import compute_fields_of_view
+
+ANALYZE_TABLES = "ANALYZE mapping_camera, mapping_streetsegment, mapping_building"
 
 
 def refresh_derived_data(camera_ids: Iterable[int] | None = None) -> None:
@@ -29,6 +31,11 @@ def refresh_derived_data(camera_ids: Iterable[int] | None = None) -> None:
     """
     with transaction.atomic():
         if camera_ids is None:
+            # After an import the planner's statistics may still describe the tables
+            # before it (empty, or another city): refresh them, or a join estimated at
+            # one row can turn into a loop over every segment.
+            with connection.cursor() as cursor:
+                cursor.execute(ANALYZE_TABLES)
             compute_fields_of_view()
             refresh_exposure()
             return

@@ -95,7 +95,7 @@ stepped AS (
                AS weight_step
     FROM layer
 ),
-watched AS (
+watched AS MATERIALIZED (
     SELECT st.line_id, max(st.watched_m) AS exposed_m,
            sum(st.weight_step * st.watched_m) AS weighted_exposure,
            min(w.camera_ids) AS camera_ids

@@ -1,7 +1,7 @@
 """Fields of view of cameras, stored in Camera.fov, computed set-based in PostGIS.
 
 Python decides what each camera's lenses cover before occlusion (the pure rules of
-mapping.fov_geometry) and sends every ray of every camera as a few arrays; one SQL
+mapping.fov_geometry) and sends every lens of every camera as a few arrays; one SQL
 statement then does the geometry for all of them at once:
 
 1. each camera gets a local metric frame: metres east/north of it, a linear scaling
@@ -10,9 +10,12 @@ statement then does the geometry for all of them at once:
 3. a camera on or just inside a wall (within FOV_WALL_TOLERANCE_M) looks from the
    nearest point of the wall, so it sees away from its own facade; one deeper inside
    a building sees nothing outdoors;
-4. each ray is cut where it first enters a wall; the ray ends make a star-shaped
-   polygon per lens (with the viewpoint as apex for sectors), minus the walls;
-5. the lenses are merged and scaled back to longitude/latitude.
+4. each wall edge is solved, with plain arithmetic, against just the rays whose bearings
+   it spans; the nearest crossing stops a ray (no geometry call per ray);
+5. the ray ends make a star-shaped polygon per lens (the viewpoint is the apex of a
+   sector), minus the walls, so a camera on a wall does not see into its own building;
+6. the lenses are merged, simplified within FOV_SIMPLIFY_M and scaled back to
+   longitude/latitude.
 
 Occlusion is exact along rays and interpolated between neighbours, which are at most
 FOV_RAY_SPACING_M apart at full reach.
@@ -30,6 +33,7 @@ from mapping.fov_geometry import (
     CameraSpec,
     FovParameters,
     metres_per_degree,
+    outline_ray_count,
     ray_count,
     views_for,
 )
@@ -40,9 +44,9 @@ WITH lens AS (
     SELECT *, sweep_deg / rays AS step_deg,
            CASE WHEN is_disc THEN rays - 1 ELSE rays END AS last_ray
     FROM unnest(%(lens_camera)s::bigint[], %(lens_no)s::int[], %(lens_start)s::float8[],
-                %(lens_sweep)s::float8[], %(lens_rays)s::int[], %(lens_reach)s::float8[],
-                %(lens_disc)s::bool[])
-         AS l(camera_id, view_no, start_deg, sweep_deg, rays, reach_m, is_disc)
+                %(lens_sweep)s::float8[], %(lens_rays)s::int[], %(lens_open_rays)s::int[],
+                %(lens_reach)s::float8[], %(lens_disc)s::bool[])
+         AS l(camera_id, view_no, start_deg, sweep_deg, rays, open_rays, reach_m, is_disc)
 ),
 frame AS (
     SELECT l.camera_id, l.max_reach_m, c.location
@@ -130,13 +134,18 @@ hit AS MATERIALIZED (
     GROUP BY a.camera_id, l.view_no, k.ray_no
 ),
 ray_end AS (
+    -- With no wall in reach, the few rays that draw the arc within FOV_SIMPLIFY_M do.
     SELECT l.camera_id, l.view_no, k.ray_no, l.is_disc, v.vx, v.vy,
-           ST_MakePoint(v.vx + sin(radians(l.start_deg + k.ray_no * l.step_deg)) * d.seen_m,
-                        v.vy + cos(radians(l.start_deg + k.ray_no * l.step_deg)) * d.seen_m)
+           ST_MakePoint(v.vx + sin(radians(l.start_deg + k.ray_no * g.step_deg)) * d.seen_m,
+                        v.vy + cos(radians(l.start_deg + k.ray_no * g.step_deg)) * d.seen_m)
                AS pt
     FROM lens l
     JOIN viewpoint v USING (camera_id)
-    CROSS JOIN LATERAL generate_series(0, l.last_ray) AS k(ray_no)
+    CROSS JOIN LATERAL (SELECT CASE WHEN v.walls IS NULL THEN l.open_rays ELSE l.rays END AS n)
+         AS c
+    CROSS JOIN LATERAL (SELECT l.sweep_deg / c.n AS step_deg,
+                               CASE WHEN l.is_disc THEN c.n - 1 ELSE c.n END AS last_ray) AS g
+    CROSS JOIN LATERAL generate_series(0, g.last_ray) AS k(ray_no)
     LEFT JOIN hit h ON h.camera_id = l.camera_id AND h.view_no = l.view_no
                    AND h.ray_no = k.ray_no
     CROSS JOIN LATERAL (SELECT COALESCE(h.seen_m, l.reach_m) AS seen_m) AS d
@@ -213,6 +222,7 @@ def fov_parameters() -> FovParameters:
         alpr_reach_m=settings.FOV_ALPR_REACH_M,
         ray_spacing_m=settings.FOV_RAY_SPACING_M,
         ray_step_deg=settings.FOV_RAY_STEP_DEG,
+        simplify_m=settings.FOV_SIMPLIFY_M,
     )
 
 
@@ -227,7 +237,9 @@ class LensBatch:
     camera_ids: list[int] = field(default_factory=list)
     frame: dict[str, list] = field(default_factory=lambda: _columns("camera", "k_lon", "k_lat"))
     lenses: dict[str, list] = field(
-        default_factory=lambda: _columns("camera", "no", "start", "sweep", "rays", "reach", "disc")
+        default_factory=lambda: _columns(
+            "camera", "no", "start", "sweep", "rays", "open_rays", "reach", "disc"
+        )
     )
 
     def add_camera(
@@ -247,6 +259,7 @@ class LensBatch:
             self.lenses["start"].append(view.start_deg)
             self.lenses["sweep"].append(view.sweep_deg)
             self.lenses["rays"].append(ray_count(view, params))
+            self.lenses["open_rays"].append(outline_ray_count(view, params))
             self.lenses["reach"].append(view.reach_m)
             self.lenses["disc"].append(view.is_disc)
 

@@ -38,6 +38,7 @@ class FovParameters:
     alpr_reach_m: float = 40.0
     ray_spacing_m: float = 1.0
     ray_step_deg: float = 2.0
+    simplify_m: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,12 @@ class View:
 
 
 def normalise_bearing(bearing_deg: float) -> float:
-    """A bearing in [0, 360)."""
-    value = math.fmod(bearing_deg, FULL_TURN_DEG)
+    """A bearing in [0, 360), rounded to a nanodegree.
+
+    The rounding also turns denormal values into 0: PostgreSQL refuses float products
+    that underflow, and one such bearing would fail a whole import.
+    """
+    value = math.fmod(round(bearing_deg, 9), FULL_TURN_DEG)
     if value < 0:
         value += FULL_TURN_DEG
     return 0.0 if value >= FULL_TURN_DEG else value
@@ -134,8 +139,23 @@ def ray_count(view: View, params: FovParameters) -> int:
     return max(4, by_spacing, by_angle)
 
 
+def outline_ray_count(view: View, params: FovParameters) -> int:
+    """Rays enough to draw the view's arc within simplify_m when nothing blocks it: the
+    chord between two neighbours then strays at most simplify_m from the circle."""
+    if view.reach_m <= params.simplify_m:
+        return ray_count(view, params)
+    step_rad = 2 * math.acos(1 - params.simplify_m / view.reach_m)
+    minimum = 8 if view.is_disc else 2
+    return min(
+        ray_count(view, params), max(minimum, math.ceil(math.radians(view.sweep_deg) / step_rad))
+    )
+
+
 def ray_bearings(view: View, params: FovParameters) -> list[float]:
-    """Evenly spread bearings over the view: both edges of a sector, a disc without repeat."""
+    """Evenly spread bearings over the view: both edges of a sector, a disc without repeat.
+
+    mapping.fov's SQL generates the same rays (start + k * sweep / ray_count).
+    """
     count = ray_count(view, params)
     if view.is_disc:
         step = FULL_TURN_DEG / count

@@ -265,7 +265,11 @@ def plan_routes(
         if shortest is None:
             raise NoRouteError("no walkable route connects these points")
         plan.routes.append(_route("shortest", shortest, 0.0))
-        plan.routes.append(_avoiding_route(start, end, box, margin, avoid, edges))
+        if shortest[2] <= 0:
+            # Nothing to avoid: any other route costs at least its own length, more.
+            plan.routes.append(_route("avoiding", shortest, avoid))
+        else:
+            plan.routes.append(_avoiding_route(start, end, box, margin, avoid, edges))
     shortest_length = plan.routes[0].length_m
     for route in plan.routes:
         route.detour_ratio = route.length_m / shortest_length if shortest_length > 0 else 1.0

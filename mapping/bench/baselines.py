@@ -18,15 +18,21 @@ from django.conf import settings
 from mapping.bench.stats import Timing, time_calls
 from mapping.synthetic.cities import haversine_m as synthetic_haversine_m
 
-# The rows of one /api/cameras/ page: the feature columns, in id order, one page long.
+# The rows of one /api/cameras/ page (active cameras by default, as the endpoint): the
+# feature columns, in id order, one page long.
 BBOX_PAGE_SQL = """
 SELECT id, ST_AsGeoJSON(location, 6), source, osm_type, osm_id, status, surveillance,
        surveillance_type, zone, camera_type, mount, directions, tilt, height, operator,
        operator_type, capabilities, vendor, name, updated_at
 FROM mapping_camera
-WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
+WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND status = 'active'
 ORDER BY id
 LIMIT %s
+"""
+
+BBOX_COUNT_SQL = """
+SELECT count(*) FROM mapping_camera
+WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326) AND status = 'active'
 """
 
 # The naive density: group the cameras of the box into square cells of cell_deg.

@@ -22,8 +22,8 @@ from mapping.synthetic import SyntheticSpec, write_synthetic_pbf
 IMPORT_TIMEOUT_S = 1800
 # The import recomputes fields of view for every camera it wrote, at a few hundred
 # cameras a second today: the whole 2.5 million would take hours on two cores, so the
-# file importer is measured on the first 100,000 synthetic cameras (same generator).
-IMPORT_MAX_CAMERAS = 100_000
+# file importer is measured on the first 50,000 synthetic cameras (same generator).
+IMPORT_MAX_CAMERAS = 50_000
 
 IMPORT_CODE = """
 import json, time

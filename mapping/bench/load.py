@@ -107,6 +107,41 @@ def run_load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds: fl
     return asyncio.run(_load(port, list(mix), rate, seconds))
 
 
+async def _capacity(port: int, mix: Sequence[tuple[str, str]], concurrency: int, seconds: float):
+    result = LoadResult(0.0, seconds)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    counter = iter(range(10**9))
+
+    async def client() -> None:
+        while loop.time() < deadline:
+            kind, path = mix[next(counter) % len(mix)]
+            started = loop.time()
+            result.sent += 1
+            try:
+                status = await asyncio.wait_for(_request(port, path), REQUEST_TIMEOUT_S)
+            except (TimeoutError, OSError) as error:
+                result.errors[f"{kind}: {type(error).__name__}"] += 1
+                continue
+            if status != 200:
+                result.errors[f"{kind}: HTTP {status}"] += 1
+                continue
+            result.latencies_ms.setdefault(kind, []).append((loop.time() - started) * 1000)
+
+    wall = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    result.wall_s = time.perf_counter() - wall
+    return result
+
+
+def run_capacity(
+    port: int, mix: Sequence[tuple[str, str]], concurrency: int, seconds: float
+) -> LoadResult:
+    """Closed loop: `concurrency` clients each send the next request as soon as the last
+    is answered, for `seconds`; achieved_rps is what the server sustains at best."""
+    return asyncio.run(_capacity(port, list(mix), concurrency, seconds))
+
+
 def shuffled_mix(parts: dict[str, tuple[float, Sequence[str]]], size: int, seed: int):
     """`size` (kind, path) requests: each kind gets its share, paths cycled, order shuffled."""
     rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets

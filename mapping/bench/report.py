@@ -42,7 +42,13 @@ class Measurement:
 
     @classmethod
     def not_measured(cls, name: str, title: str, target: str, unit: str, why: str):
-        return cls(name, title, target, unit, note=f"not measured: {why}")
+        return cls(name, title, target, unit, note=f"not measured: {short(why)}")
+
+
+def short(text: str, limit: int = 400) -> str:
+    """One line, at most limit characters: the end of an error says most."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else "..." + flat[-limit:]
 
 
 def _figure(value: float | None, unit: str) -> str:

@@ -22,17 +22,20 @@ LIMITS = {
     "helsinki_import": "the import is one transaction: parse, COPY, upsert, then fields of view "
     "and exposure in SQL; the derived data dominate on a city.",
     "helsinki_bbox": "the HTTP floor (gunicorn + Django middleware) is part of every answer.",
-    "city_bbox": "every answer pays the HTTP floor and a count query for pagination on top of "
-    "the rows themselves; two cores are shared by gunicorn, PostgreSQL and the client.",
+    "city_bbox": "each answer runs two queries, the page and a count of every matching camera "
+    "(for `count`), so it grows with the cameras in the viewport while the page stays at 500; "
+    "the rows of one viewport are scattered over the table (not CLUSTERed on the location index).",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
     "around the walk, plus snapping and the exposure of both lines.",
     "helsinki_route": "an answer runs two bounded searches plus snapping and exposure; the raw "
     "baseline does the two searches only.",
-    "pbf_import": "the import parses every tag in Python and recomputes derived data for all "
-    "cameras it touched.",
-    "load": "two cores serve gunicorn's workers, PostgreSQL and the load client at once.",
+    "pbf_import": "after writing the cameras the import recomputes the field of view of every "
+    "camera it wrote (mapping.fov, see the phases): that phase, not the parsing or the COPY, "
+    "sets the rate.",
+    "load": "the closed-loop capacity of 3 sync workers on two cores shared with PostgreSQL "
+    "(and, here, other users) is below the target rate, so requests queue and time out.",
 }
 
 

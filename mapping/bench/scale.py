@@ -31,8 +31,8 @@ from mapping.bench.databases import (
     run_django,
     run_manage,
 )
-from mapping.bench.helsinki import route_pairs, route_path, time_routes
-from mapping.bench.load import LoadResult, run_load, shuffled_mix
+from mapping.bench.helsinki import guarded, route_pairs, route_path, time_routes
+from mapping.bench.load import LoadResult, run_capacity, run_load, shuffled_mix
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
 from mapping.synthetic import SyntheticSpec
@@ -50,6 +50,7 @@ COUNTRY_ZOOM = 6
 EXPORT_PATH = "/api/export/cameras.geojson"
 CENTRE_SIDE_M = 6000.0
 SCREEN_PX = (1440, 900)
+CAPACITY_SECONDS = 20.0
 
 COUNT_CODE = f"""
 import json
@@ -135,8 +136,7 @@ def _city_bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
     sizes = [len(get_json(client, p).get("features", [])) for p in paths]
     with connect(database_name()) as conn:
         raw = baselines.time_bbox_pages(conn, boxes, settings.API_PAGE_SIZE, config.repeat)
-        raw_rows = [len(conn.execute(baselines.BBOX_PAGE_SQL, [*b, settings.API_PAGE_SIZE])
-                        .fetchall()) for b in boxes]  # fmt: skip
+        matching = [conn.execute(baselines.BBOX_COUNT_SQL, b).fetchone()[0] for b in boxes]
     timing = time_gets(client, paths, config.repeat)
     return Measurement(
         "city_bbox", title, target, "ms", value=timing.median, baseline=raw.median,
@@ -144,8 +144,9 @@ def _city_bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
         check=lambda v, r: v <= 15.0 and r is not None and r <= 2.0,
         detail=(f"{timing.describe()}; {len(boxes)} viewports of {VIEWPORT_DEG[0]}x"
                 f"{VIEWPORT_DEG[1]} degrees (Paris, Lyon, Marseille, London, Berlin) with "
-                f"{min(sizes)}-{max(sizes)} features a page (raw SQL rows: {min(raw_rows)}-"
-                f"{max(raw_rows)}). HTTP floor: {floor.describe()}."),
+                f"{min(matching):,}-{max(matching):,} matching cameras each, answered as "
+                f"pages of {min(sizes)}-{max(sizes)} features (the page size is "
+                f"{settings.API_PAGE_SIZE}). HTTP floor: {floor.describe()}."),
     )  # fmt: skip
 
 
@@ -188,7 +189,7 @@ def _graph_route(config: BenchConfig, client: HttpClient) -> Measurement:
         "graph_route", title, target, "ms", value=api.median, baseline=raw_two.median,
         baseline_name="raw pgr_dijkstra over the whole graph, shortest + avoiding",
         check=lambda v, r: v <= 300.0,
-        detail=(f"{answered} walks of 2.8-3.2 km (straight line); API {api.describe()}; "
+        detail=(f"{answered} (2.8-3.2 km apart in a straight line); API {api.describe()}; "
                 f"one raw whole-graph pgr_dijkstra: median {raw_one.median:.0f} ms."),
     )  # fmt: skip
 
@@ -254,6 +255,8 @@ def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResul
             return Measurement.not_measured("load", title, target, "ms", missing), None
     with connect(database_name()) as conn:
         mix = load_mix(config, conn)
+    probe_s = 5.0 if config.quick else CAPACITY_SECONDS
+    capacity = run_capacity(server.port, mix, 2 * server.workers, probe_s)
     result = run_load(server.port, mix, config.load_rate, config.load_seconds)
     held = result.sent == int(config.load_rate * config.load_seconds)
     kinds = ", ".join(
@@ -269,7 +272,10 @@ def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResul
         detail=(f"{result.sent} requests sent, {result.ok} answered 200, "
                 f"{sum(result.errors.values())} errors {dict(result.errors) or ''}; "
                 f"{result.achieved_rps:.0f} answers/s over {result.wall_s:.1f} s; {kinds}. "
-                f"Gunicorn: {server.workers} sync workers."),
+                f"Gunicorn: {server.workers} sync workers. Capacity measured just before "
+                f"(closed loop, {2 * server.workers} clients, {probe_s:g} s, same "
+                f"mix): {capacity.achieved_rps:.1f} answers/s, median "
+                f"{capacity.quantile(0.5):.0f} ms, {sum(capacity.errors.values())} errors."),
     ), result  # fmt: skip
 
 
@@ -277,26 +283,23 @@ def run_scale(config: BenchConfig, selected: set[str], regenerate: bool):
     """The selected scale benchmarks; returns (measurements, notes)."""
     notes = ensure_data(config, regenerate)
     results = []
-    if selected & {"city_bbox", "country_density", "graph_route", "load"}:
-        with Gunicorn(database_name()) as server:
-            client = HttpClient(server.port)
-            floor = http_floor(client, config.repeat)
-            for name, run in (
-                ("city_bbox", lambda: _city_bbox(config, client, floor)),
-                ("country_density", lambda: _density(config, client)),
-                ("graph_route", lambda: _graph_route(config, client)),
-                ("load", lambda: _load(config, server)[0]),
-            ):
-                if name in selected:
-                    results.append(_guarded(name, run))
-    if "export" in selected:
-        results.append(_guarded("export", lambda: _export(config)))
-    return results, notes
-
-
-def _guarded(name: str, run) -> Measurement:
-    """Run one benchmark; an endpoint that misbehaves is reported, not fatal to the run."""
+    http_names = [
+        n for n in ("city_bbox", "country_density", "graph_route", "load") if n in selected
+    ]
     try:
-        return run()
-    except (EndpointError, OSError, RuntimeError, ValueError) as error:
-        return Measurement.not_measured(name, name, "-", "-", f"it failed: {error}")
+        if http_names:
+            with Gunicorn(database_name()) as server:
+                client = HttpClient(server.port)
+                floor = http_floor(client, config.repeat)
+                runs = {
+                    "city_bbox": lambda: _city_bbox(config, client, floor),
+                    "country_density": lambda: _density(config, client),
+                    "graph_route": lambda: _graph_route(config, client),
+                    "load": lambda: _load(config, server)[0],
+                }
+                results += [guarded(name, runs[name]) for name in http_names]
+    except RuntimeError as error:
+        results += [Measurement.not_measured(n, n, "-", "-", str(error)) for n in http_names]
+    if "export" in selected:
+        results.append(guarded("export", lambda: _export(config)))
+    return results, notes

@@ -90,7 +90,9 @@ class Gunicorn:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited: {Path(self.log.name).read_text()[-2000:]}")
+                errors = [line for line in Path(self.log.name).read_text().splitlines()
+                          if "Error" in line or "error" in line]  # fmt: skip
+                raise RuntimeError(f"gunicorn did not start: {' | '.join(errors[-3:])}")
             try:
                 status, _ = HttpClient(self.port).get(FLOOR_PATH)
                 if status and len(self.worker_pids()) == self.workers:

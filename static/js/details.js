@@ -84,13 +84,14 @@ export function renderCamera(container, feature) {
     [gettext("Last checked"), formatDate(props.last_checked || props.check_date) || gettext("never")],
     [gettext("Confirmations"), formatNumber(props.confirmations || 0)],
   ]);
-  container.replaceChildren(
+  const parts = [
     element("div", { class: "camera-head" }, icon, element("h3", {}, title)),
     attributes,
     photoList(props.photos),
     element("h3", {}, gettext("Provenance")),
     provenance,
-  );
+  ];
+  container.replaceChildren(...parts.filter(Boolean));
 }
 
 export class CameraPanel {

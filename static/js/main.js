@@ -92,6 +92,14 @@ panel.onChange((previous, next) => {
 
 map.on("click", (event) => handleMapClick(event.latlng));
 
+// Show the focus ring and the centre cross on the map only to keyboard users.
+document.addEventListener("keydown", (event) => {
+  if (["Tab", "ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "Enter"].includes(event.key)) {
+    document.body.classList.add("using-keyboard");
+  }
+});
+document.addEventListener("pointerdown", () => document.body.classList.remove("using-keyboard"));
+
 // Keyboard: arrows pan and +/- zoom (Leaflet); Enter acts at the centre of the map, marked by
 // a cross while the map has the focus: it places a camera or a route end, or opens the
 // camera drawn there.
@@ -173,10 +181,13 @@ async function refresh() {
   if (panel.current === "export") updateExport();
 }
 
+// A move makes any refresh under way describe a view that is gone: supersede it at once.
 map.on("movestart", () => {
+  refreshGeneration += 1;
   mapElement.dataset.loading = "true";
 });
 map.on("moveend", () => {
+  refreshGeneration += 1;
   mapElement.dataset.loading = "true";
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {

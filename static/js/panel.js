@@ -9,8 +9,9 @@ export class Panel {
     this.current = null;
     this.listeners = [];
     root.querySelector(".panel-close").addEventListener("click", () => this.close());
-    root.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.close();
+    // Escape closes the panel wherever the focus is (the map keeps it after Enter).
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !this.root.hidden) this.close();
     });
     for (const button of toolButtons) {
       button.addEventListener("click", () => {

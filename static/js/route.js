@@ -61,6 +61,7 @@ export class RoutePlanner {
     this.abort = null;
     this.timer = null;
 
+    this.avoidValue.textContent = formatNumber(Number(this.avoid.value), 1);
     this.avoid.addEventListener("input", () => {
       this.avoidValue.textContent = formatNumber(Number(this.avoid.value), 1);
       this.scheduleRoute();

@@ -16,9 +16,10 @@ _boxes = itertools.count()
 def fresh_box() -> BBox:
     """A box nobody else's cameras are in (factories build in Paris, rows roll back)."""
     index = next(_boxes)
-    lon = 2.20 + (index % 20) * 0.02
-    lat = 48.70 + (index // 20) * 0.02
-    return BBox(lon, lat, lon + 0.01, lat + 0.01)
+    lon = round(2.20 + (index % 20) * 0.02, 2)
+    lat = round(48.70 + (index // 20) * 0.02, 2)
+    # Rounded so that str(box), as sent in a query string, is exactly this box.
+    return BBox(lon, lat, round(lon + 0.01, 2), round(lat + 0.01, 2))
 
 
 def inside(box: BBox, fx: float = 0.5, fy: float = 0.5) -> tuple[float, float]:

@@ -9,6 +9,7 @@ through the `helsinki` fixture, which re-imports after the live server's flush.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ class MapSession:
 
     def open(self, path: str = "/", lat: float | None = None, lon: float | None = None, zoom=None):
         self.page.goto(self.base_url + path)
-        self.page.wait_for_function("window.angleMort !== undefined")
+        self.wait_until("() => window.angleMort !== undefined")
         if lat is not None:
             self.page.evaluate(
                 "([lat, lon, zoom]) => { window.angleMort.map.setView([lat, lon], zoom, "
@@ -80,19 +81,41 @@ class MapSession:
             )
         self.wait_for_map()
 
+    def wait_until(self, function: str, arg=None, timeout_ms: int = 15_000):
+        """Poll a JavaScript function until it returns something truthy, and return that.
+
+        Playwright's wait_for_function compiles its predicate with eval inside the page,
+        which the page's Content-Security-Policy forbids (rightly); evaluate() does not.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            try:
+                result = self.page.evaluate(function, arg)
+            except PlaywrightError as error:  # a navigation replaced the page: ask again
+                if "context was destroyed" not in str(error):
+                    raise
+                result = None
+            if result:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {function} ({arg!r})")
+            self.page.wait_for_timeout(50)
+
     def wait_for_map(self, layer: str | None = None, timeout_ms: int = 15_000) -> dict:
         """Wait until the layers match the view (and show `layer`); return the map's state."""
-        self.page.wait_for_function(
+        return self.wait_until(
             """(layer) => {
                 const map = document.getElementById('map');
                 const zoom = String(window.angleMort.map.getZoom());
-                return map.dataset.loading === 'false' && map.dataset.zoom === zoom
+                const ready = map.dataset.loading === 'false' && map.dataset.zoom === zoom
                     && (!layer || map.dataset.layer === layer);
+                return ready && {...map.dataset};
             }""",
-            arg=layer,
-            timeout=timeout_ms,
+            layer,
+            timeout_ms,
         )
-        return self.page.evaluate("({...document.getElementById('map').dataset})")
 
     def point_of(self, lat: float, lon: float) -> dict:
         """Page coordinates of a map position (to click it like a person)."""
@@ -154,7 +177,7 @@ def _session(browser, live_server, viewport, locale, tmp_path) -> Iterator[MapSe
     shots = DOCS_SCREENSHOTS if UPDATE_SCREENSHOTS else tmp_path / "screenshots"
     session = MapSession(page=page, base_url=live_server.url, screenshot_dir=shots)
     page.on("request", lambda request: session.requests.append(request.url))
-    page.on("pageerror", lambda error: session.errors.append(str(error) + str(error.stack)))
+    page.on("pageerror", lambda error: session.errors.append(str(error)))
     try:
         yield session
     finally:

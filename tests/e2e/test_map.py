@@ -83,13 +83,14 @@ def format_duration(seconds: float) -> str:
     return f"{minutes} min" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
 
 
-def assert_route_figures(page, routes: dict[str, dict]) -> None:
+def assert_route_figures(session, routes: dict[str, dict]) -> None:
     """The figures table says what the routes API answered, formatted for people."""
+    page = session.page
     for variant, props in routes.items():
         cell = '.route-figures td[data-variant="{}"][data-figure="{}"]'
-        page.wait_for_function(
+        session.wait_until(
             "([selector, text]) => document.querySelector(selector)?.textContent === text",
-            arg=[cell.format(variant, "length"), format_distance(props["length_m"])],
+            [cell.format(variant, "length"), format_distance(props["length_m"])],
         )
         figures = {
             key: page.text_content(cell.format(variant, key))
@@ -116,15 +117,25 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
 
     asked = last_request(map_session, "/api/cameras/")
     assert asked["status"] == "active"
+    assert asked["fov"] == "1", f"fields of view are drawn from zoom {CAMERA_ZOOM}"
     assert int(state["loaded"]) == active_cameras_in(asked["in_bbox"]) > 0
+    drawn_fovs = page.evaluate("() => window.angleMort.cameras.fovs.getLayers().length")
+    assert drawn_fovs == active_cameras_in(asked["in_bbox"], fov__isnull=False) > 0
     view = page.evaluate("window.angleMort.map.getBounds().toBBoxString()")
     in_view = active_cameras_in(view)
     expected = f"{in_view} camera in view" if in_view == 1 else f"{in_view} cameras in view"
     assert page.text_content("#status") == expected
 
+    # From the keyboard: Enter on the focused map opens the camera at its centre.
+    panel = page.locator('[data-section="camera"]')
+    page.locator("#map").focus()
+    page.keyboard.press("Enter")
+    panel.get_by_role("link", name=f"node/{camera.osm_id}").wait_for()
+    page.keyboard.press("Escape")
+    assert not panel.is_visible()
+
     # The marker is on the canvas where the camera is: clicking there opens its panel.
     map_session.click_map(camera.location.y, camera.location.x)
-    panel = page.locator('[data-section="camera"]')
     panel.locator("dl").first.wait_for()
     osm_link = panel.get_by_role("link", name=f"node/{camera.osm_id}")
     assert osm_link.get_attribute("href") == f"https://www.openstreetmap.org/node/{camera.osm_id}"
@@ -172,6 +183,7 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     assert asked["camera_type"] == "dome"
     assert int(asked["zoom"]) == int(state["zoom"]) < 14
     assert int(state["loaded"]) > 0
+    # Cells reach beyond the box, but at this zoom the view holds the whole demo area.
     dome_total = active_cameras_in(asked["in_bbox"], camera_type="dome")
     assert page.text_content("#status").startswith(f"{dome_total} camera")
     legend = page.locator('[data-legend="density"]')
@@ -210,7 +222,7 @@ def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_ses
     routes = {f["properties"]["variant"]: f["properties"] for f in collection["features"]}
     assert set(routes) == {"shortest", "avoiding"}
 
-    assert_route_figures(page, routes)
+    assert_route_figures(map_session, routes)
     drawn = page.evaluate(
         """() => window.angleMort.planner.lines.getLayers()
             .flatMap((layer) => (layer.getLayers ? layer.getLayers() : []))
@@ -234,13 +246,14 @@ def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_ses
     with page.expect_response(lambda r: "avoid=1" in r.url) as answer:
         page.keyboard.press("End")
     assert_route_figures(
-        page, {f["properties"]["variant"]: f["properties"] for f in answer.value.json()["features"]}
+        map_session,
+        {f["properties"]["variant"]: f["properties"] for f in answer.value.json()["features"]},
     )
     with page.expect_response(lambda r: "avoid=strict" in r.url) as answer:
         page.get_by_label(re.compile("^Strict")).check()
     strict = answer.value.json()
     assert_route_figures(
-        page, {f["properties"]["variant"]: f["properties"] for f in strict["features"]}
+        map_session, {f["properties"]["variant"]: f["properties"] for f in strict["features"]}
     )
     for notice in {f["properties"].get("notice") for f in strict["features"]} - {None}:
         assert page.get_by_text(notice).is_visible()
@@ -331,9 +344,9 @@ def test_language_follows_the_browser_and_switches_and_the_map_fits_a_phone(
     status = page.text_content("#status")
     assert "caméra" in status or "Impossible" in status, status  # from the JS catalog
 
-    page.get_by_label("Langue").select_option("en")
-    page.wait_for_load_state("load")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    with page.expect_navigation():
+        page.get_by_label("Langue").select_option("en")
+    french.wait_until("() => document.documentElement.lang === 'en'")
     assert page.get_by_role("button", name="Filters").is_visible()
     assert page.get_by_role("button", name="Plan a route").is_visible()
 

@@ -29,8 +29,8 @@ def projected(lon: float, lat: float, bearing_deg: float, distance_m: float) -> 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_X(p::geometry), ST_Y(p::geometry) FROM ST_Project("
-            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, radians(%s)) AS p",
-            [lon, lat, distance_m, bearing_deg],
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s, %s) AS p",
+            [lon, lat, distance_m, math.radians(round(bearing_deg, 9) % 360)],
         )
         return cursor.fetchone()
 

@@ -143,3 +143,10 @@ def test_metres_per_degree_match_the_wgs84_figures():
     per_lon, per_lat = metres_per_degree(60.0)
     assert per_lon == pytest.approx(55_800.0, abs=5)
     assert per_lat == pytest.approx(111_412.3, abs=1)
+
+
+def test_tiny_bearings_become_zero_so_the_database_never_underflows():
+    assert normalise_bearing(5e-324) == 0.0
+    assert normalise_bearing(-1e-300) == 0.0
+    assert normalise_bearing(-90.0) == 270.0
+    assert normalise_bearing(720.5) == 0.5

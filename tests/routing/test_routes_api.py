@@ -8,6 +8,8 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from tests.routing.geo import lonlat_at
@@ -179,3 +181,44 @@ def test_the_schema_documents_the_endpoint():
     assert {"from", "to", "avoid", "format"} <= names
     assert {"200", "400", "404"} <= set(operation["responses"])
     assert "application/gpx+xml" in operation["responses"]["200"]["content"]
+
+
+coordinate_text = st.one_of(
+    st.text(max_size=30),
+    st.builds(
+        lambda lon, lat: f"{lon!r},{lat!r}",
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+    st.builds(
+        lambda east, north: as_param(lonlat_at(east, north)),
+        st.floats(-200, 800),
+        st.floats(-600, 600),
+    ),
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    origin=coordinate_text,
+    destination=coordinate_text,
+    avoid=st.one_of(st.none(), st.text(max_size=8), st.floats().map(repr)),
+    output=st.sampled_from([None, "json", "gpx", "xml"]),
+)
+def test_any_query_answers_a_route_or_a_client_error_never_a_crash(
+    graph, origin, destination, avoid, output
+):
+    params = {"from": origin, "to": destination}
+    if avoid is not None:
+        params["avoid"] = avoid
+    if output is not None:
+        params["format"] = output
+    response = APIClient().get(URL, params)
+    assert response.status_code in {200, 400, 404}
+    if response.status_code != 200:
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json()["detail"]

@@ -1,0 +1,81 @@
+"""The OpenAPI schema is valid and complete; the docs page loads only our own files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from drf_spectacular.validation import validate_schema
+
+FILTERS = {
+    "in_bbox",
+    "source",
+    "status",
+    "surveillance",
+    "surveillance_type",
+    "camera_type",
+    "capability",
+    "operator",
+    "updated_since",
+}
+
+
+@pytest.fixture
+def schema(client, db) -> dict:
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)  # raises on an invalid document
+
+
+def _parameters(schema, path) -> dict[str, dict]:
+    return {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/cameras/", "/api/density/", "/api/export/cameras.geojson", "/api/export/cameras.csv"],
+)
+def test_every_read_endpoint_documents_every_filter(schema, path):
+    parameters = _parameters(schema, path)
+    assert set(parameters) >= FILTERS
+    assert all(parameters[name].get("description") for name in FILTERS)
+    assert schema["paths"][path]["get"]["description"]
+
+
+def test_list_parameters_and_pagination_are_documented(schema):
+    parameters = _parameters(schema, "/api/cameras/")
+    assert {"page", "page_size", "fov"} <= set(parameters)
+    assert parameters["source"]["schema"]["items"]["enum"] == ["community", "osm"]
+    page = schema["components"]["schemas"]["PaginatedCameraFeatureList"]
+    assert set(page["required"]) == {"type", "count", "next", "previous", "features"}
+    assert page["properties"]["features"]["items"] == {"$ref": "#/components/schemas/CameraFeature"}
+
+
+def test_density_requires_box_and_zoom(schema):
+    parameters = _parameters(schema, "/api/density/")
+    assert parameters["in_bbox"]["required"] and parameters["zoom"]["required"]
+    assert parameters["zoom"]["schema"] == {"type": "integer", "minimum": 0, "maximum": 22}
+
+
+def test_detail_documents_an_integer_id(schema):
+    (parameter,) = [
+        p for p in schema["paths"]["/api/cameras/{id}/"]["get"]["parameters"] if p["in"] == "path"
+    ]
+    assert parameter["schema"]["type"] == "integer"
+
+
+def test_docs_page_loads_only_our_own_static_files(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources, "the page should load Swagger UI"
+    assert all(source.startswith("/static/drf_spectacular_sidecar/") for source in sources)
+    assert "cdn" not in html.lower()
+    for source in sources:
+        assert client.get(source).status_code == 200, source
