@@ -19,4 +19,4 @@ RUN useradd --system --home /app anglemort && mkdir -p /app/var/media && chown -
 USER anglemort
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logformat", "\"%(r)s\" %(s)s %(b)s %(M)sms", "--access-logfile", "-"]
+     "--access-logformat", "%(m)s %(U)s %(s)s %(b)s %(M)sms", "--access-logfile", "-"]

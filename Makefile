@@ -22,7 +22,7 @@ demo: setup secret migrate load-demo
 	$(MANAGE) create_demo_admin
 	@echo "Serving Angle Mort at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
-		--access-logformat '"%(r)s" %(s)s %(b)s %(M)sms' --access-logfile -
+		--access-logformat '%(m)s %(U)s %(s)s %(b)s %(M)sms' --access-logfile -
 
 ## test: install what the tests need (browser included) and run the whole suite
 test: system-test venv db

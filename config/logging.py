@@ -1,8 +1,9 @@
-"""Logging filter that keeps client addresses out of every log record.
+"""Logging filter that keeps client addresses and query strings out of every log record.
 
 Django's development server logs "IP - - [date] request"; Django's request
 logger attaches the request object. Both are rewritten here so that nothing
-identifying a visitor reaches a handler.
+identifying a visitor reaches a handler. Query strings go too: a route request
+carries where a walker starts and ends.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ IPV4_OR_IPV6 = re.compile(
 )
 
 
+QUERY_STRING_IN_PATH = re.compile(r"(/[^\s?\"]*)\?[^\s\"]*")
+
+
 def scrub_addresses(text: str) -> str:
-    """Replace anything shaped like an IPv4 or IPv6 address by a placeholder."""
-    return IPV4_OR_IPV6.sub("[address]", text)
+    """Replace addresses (IPv4/IPv6 shapes) by a placeholder and drop URL query strings."""
+    return QUERY_STRING_IN_PATH.sub(r"\1", IPV4_OR_IPV6.sub("[address]", text))
 
 
 class DropClientAddress(logging.Filter):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
@@ -106,18 +107,41 @@ class FeaturePage:
     count: int
 
 
+# Inside a box, the matching ids are collected once (one pass over the GiST index and
+# the heap), then counted and paged from that list: one statement, each row read once.
+PAGE_IN_BOX = """
+WITH matching AS MATERIALIZED ({ids})
+SELECT total.n, page.feature
+FROM (SELECT count(*) AS n FROM matching) AS total
+LEFT JOIN LATERAL (
+    SELECT {feature} AS feature, "mapping_camera"."id"
+    FROM "mapping_camera"
+    WHERE "mapping_camera"."id" IN (SELECT id FROM matching ORDER BY id LIMIT %s OFFSET %s)
+) AS page ON true
+ORDER BY page.id
+"""
+
+
 def feature_page(
-    cameras: QuerySet, page_number: int, page_size: int, with_fov: bool = False
+    filters: CameraFilters, page_number: int, page_size: int, with_fov: bool = False
 ) -> FeaturePage:
-    """Features of page ``page_number`` (1-based) of ``cameras`` ordered by id.
+    """Features of page ``page_number`` (1-based) of the filtered cameras, ordered by id.
 
     Ordered by id because pages are cut with OFFSET/LIMIT: without a total order the
     database may return rows in any order and a camera could appear on two pages or
-    on none. One extra row is fetched to learn whether another page follows; the
-    COUNT query runs only when it does (or past page 1), so a viewport that fits in
-    one page costs a single statement.
+    on none.
     """
+    cameras = filter_cameras(filters)
     offset = (page_number - 1) * page_size
+    if filters.bbox is not None:
+        ids_sql, params = cameras.values("id").query.sql_with_params()
+        sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, page_size, offset])
+            rows = cursor.fetchall()
+        return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
+    # Without a box (a whole-table walk), the primary key index gives the page directly;
+    # one extra row says whether another page follows, so COUNT runs only when it does.
     rows = list(with_features(cameras.order_by("id"), with_fov)[offset : offset + page_size + 1])
     if page_number == 1 and len(rows) <= page_size:
         return FeaturePage(rows, len(rows))

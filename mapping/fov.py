@@ -37,7 +37,6 @@ from mapping.fov_geometry import (
     ray_count,
     views_for,
 )
-from mapping.models import Camera
 
 COMPUTE_FIELDS_OF_VIEW = """
 WITH lens AS (
@@ -149,6 +148,7 @@ ray_end AS (
     LEFT JOIN hit h ON h.camera_id = l.camera_id AND h.view_no = l.view_no
                    AND h.ray_no = k.ray_no
     CROSS JOIN LATERAL (SELECT COALESCE(h.seen_m, l.reach_m) AS seen_m) AS d
+    WHERE v.walls IS NOT NULL OR NOT l.is_disc
 ),
 outline AS (
     -- A disc is the ring of its ray ends; a sector has the viewpoint as apex.
@@ -164,15 +164,25 @@ outline AS (
 lens_shape AS (
     SELECT o.camera_id, v.walls, ST_MakePolygon(ST_MakeLine(o.ring)) AS shape
     FROM outline o JOIN viewpoint v USING (camera_id)
+    UNION ALL
+    -- A disc with no wall in reach (most cameras): the same vertices, drawn in C.
+    SELECT l.camera_id, NULL,
+           ST_Buffer(ST_MakePoint(v.vx, v.vy), l.reach_m,
+                     'quad_segs=' || ceil(l.open_rays / 4.0)::int)
+    FROM lens l JOIN viewpoint v USING (camera_id)
+    WHERE v.walls IS NULL AND l.is_disc
 ),
 seen AS (
-    -- Minus the walls: a camera on a wall does not see into its own building.
-    SELECT camera_id,
-           ST_Union(CASE WHEN walls IS NULL THEN valid_shape
-                         ELSE ST_Difference(valid_shape, walls) END) AS local_fov
+    -- Minus the walls: a camera on a wall does not see into its own building. A lens with
+    -- no wall in reach is a star around its viewpoint, valid as drawn.
+    SELECT camera_id, bool_or(walls IS NOT NULL) AS walled,
+           CASE WHEN count(*) = 1 AND bool_and(walls IS NULL) THEN (array_agg(valid_shape))[1]
+                ELSE ST_Union(CASE WHEN walls IS NULL THEN valid_shape
+                                   ELSE ST_Difference(valid_shape, walls) END) END AS local_fov
     FROM (
         SELECT camera_id, walls,
-               CASE WHEN ST_IsValid(shape) THEN shape ELSE ST_MakeValid(shape) END AS valid_shape
+               CASE WHEN walls IS NULL OR ST_IsValid(shape) THEN shape
+                    ELSE ST_MakeValid(shape) END AS valid_shape
         FROM lens_shape
     ) AS checked
     GROUP BY camera_id
@@ -180,13 +190,17 @@ seen AS (
 fov AS (
     -- Simplified within FOV_SIMPLIFY_M (arcs need far fewer points than rays); scaling
     -- back to degrees can fold a sliver along a wall, so validate once more there.
-    SELECT fr.camera_id,
-           ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_SetSRID(
-               ST_Affine(ST_SimplifyPreserveTopology(s.local_fov, %(simplify_m)s),
-                         1 / fr.k_lon, 0, 0, 1 / fr.k_lat, fr.lon0, fr.lat0),
-               4326)), 3)) AS geom
-    FROM seen s JOIN framed fr USING (camera_id)
-    WHERE NOT ST_IsEmpty(s.local_fov)
+    SELECT camera_id,
+           ST_Multi(CASE WHEN walled THEN ST_CollectionExtract(ST_MakeValid(geom), 3)
+                         ELSE geom END) AS geom
+    FROM (
+        SELECT fr.camera_id, s.walled,
+               ST_SetSRID(ST_Affine(ST_SimplifyPreserveTopology(s.local_fov, %(simplify_m)s),
+                                    1 / fr.k_lon, 0, 0, 1 / fr.k_lat, fr.lon0, fr.lat0),
+                          4326) AS geom
+        FROM seen s JOIN framed fr USING (camera_id)
+        WHERE NOT ST_IsEmpty(s.local_fov)
+    ) AS scaled
 )
 UPDATE mapping_camera AS c
 SET fov = fov.geom
@@ -195,17 +209,15 @@ LEFT JOIN fov ON fov.camera_id = target.id
 WHERE c.id = target.id AND c.fov IS DISTINCT FROM fov.geom
 """
 
-SPEC_FIELDS = (
-    "id",
-    "location",
-    "status",
-    "surveillance",
-    "surveillance_type",
-    "camera_type",
-    "directions",
-    "height",
-    "tilt",
-)
+# What the rules of mapping.fov_geometry read, latitude for the local frame. Read as plain
+# values: building a GEOS point per camera would cost more than the rest.
+CAMERA_SPECS = """
+SELECT id, ST_Y(location), status, surveillance, surveillance_type, camera_type, directions,
+       height, tilt
+FROM mapping_camera
+WHERE %(every_camera)s OR id = ANY(%(camera_ids)s::bigint[])
+ORDER BY id
+"""
 
 
 def fov_parameters() -> FovParameters:
@@ -277,21 +289,31 @@ class LensBatch:
 def build_lens_batch(camera_ids: Iterable[int] | None = None) -> LensBatch:
     """Read the cameras (one query) and describe all their lenses."""
     params = fov_parameters()
-    cameras = Camera.objects.order_by("id")
-    if camera_ids is not None:
-        cameras = cameras.filter(id__in=list(camera_ids))
     batch = LensBatch()
-    for row in cameras.values(*SPEC_FIELDS).iterator(chunk_size=5000):
-        spec = CameraSpec(
-            surveillance=row["surveillance"],
-            surveillance_type=row["surveillance_type"],
-            camera_type=row["camera_type"],
-            directions=row["directions"] or (),
-            height=row["height"],
-            tilt=row["tilt"],
-            status=row["status"],
-        )
-        batch.add_camera(row["id"], row["location"].y, spec, params)
+    query = {"every_camera": camera_ids is None, "camera_ids": list(camera_ids or ())}
+    with connection.cursor() as cursor:
+        cursor.execute(CAMERA_SPECS, query)
+        for (
+            pk,
+            latitude,
+            status,
+            surveillance,
+            kind,
+            camera_type,
+            directions,
+            height,
+            tilt,
+        ) in cursor.fetchall():
+            spec = CameraSpec(
+                surveillance=surveillance,
+                surveillance_type=kind,
+                camera_type=camera_type,
+                directions=directions or (),
+                height=height,
+                tilt=tilt,
+                status=status,
+            )
+            batch.add_camera(pk, latitude, spec, params)
     return batch
 
 

@@ -59,3 +59,10 @@ def test_log_filter_rewrites_message_arguments():
     )
     assert DropClientAddress().filter(record)
     assert "198.51.100.4" not in record.getMessage()
+
+
+def test_query_strings_are_dropped_from_request_lines():
+    line = '"GET /api/routes/?from=24.93,60.17&to=24.95,60.16 HTTP/1.1" 200 1234'
+    scrubbed = scrub_addresses(line)
+    assert "24.93" not in scrubbed
+    assert scrubbed == '"GET /api/routes/ HTTP/1.1" 200 1234'

@@ -12,7 +12,7 @@ from api.filters import CameraFilterSet
 from api.pagination import CameraPagination
 from api.serializers import CameraDetailSerializer, CameraFeatureSerializer
 from api.views.common import GEOJSON_RENDERERS, validated_filters, wants_fov
-from mapping.camera_queries import feature_page, filter_cameras
+from mapping.camera_queries import feature_page
 from mapping.models import Camera
 
 FOV_PARAMETER = OpenApiParameter(
@@ -48,7 +48,7 @@ class CameraListView(ListAPIView):
         filters = validated_filters(self, request)
         with_fov = wants_fov(request)
         page_number, page_size = self.paginator.requested_page(request)
-        page = feature_page(filter_cameras(filters), page_number, page_size, with_fov)
+        page = feature_page(filters, page_number, page_size, with_fov)
         body = self.paginator.body(request, page, page_number, page_size)
         return HttpResponse(body, content_type=_content_type(request))
 

@@ -85,3 +85,27 @@ def http_floor(client: HttpClient, repeat: int) -> Timing:
 
 def bbox_param(box: Sequence[float]) -> str:
     return ",".join(f"{v:.6f}" for v in box)
+
+
+IN_PROCESS_CODE = """
+import json, time
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+paths = %r
+for path in paths:
+    client.get(path)
+samples = []
+for i in range(%d):
+    started = time.perf_counter()
+    answer = client.get(paths[i %% len(paths)])
+    samples.append((time.perf_counter() - started) * 1000)
+    assert answer.status_code == 200, answer.status_code
+print(%r + json.dumps(sorted(samples)[len(samples) // 2]))
+"""
+
+
+def in_process_median_ms(dbname: str, paths: Sequence[str], repeat: int) -> float:
+    """Median time of the view alone (Django's test client in a child process, no HTTP)."""
+    from mapping.bench.databases import RESULT_MARKER, run_django
+
+    return run_django(dbname, IN_PROCESS_CODE % (list(paths), repeat, RESULT_MARKER))

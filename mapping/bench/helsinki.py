@@ -18,6 +18,7 @@ from mapping.bench.common import (
     endpoint_missing,
     get_json,
     http_floor,
+    in_process_median_ms,
     time_gets,
 )
 from mapping.bench.databases import (
@@ -135,10 +136,12 @@ def _bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
     path = f"/api/cameras/?in_bbox={bbox_param(box)}"
     features = len(get_json(client, path).get("features", []))
     timing = time_gets(client, [path], config.repeat)
+    alone = in_process_median_ms(database_name("helsinki"), [path], config.repeat // 2)
     return Measurement(
         "helsinki_bbox", title, target, "ms", value=timing.median, baseline=raw.median,
         baseline_name="raw SQL for the same rows", check=lambda v, r: v <= 14.0,
         detail=(f"{timing.describe()}; {features} features of {extent[4]} cameras. "
+                f"The view alone (Django test client, no HTTP): median {alone:.1f} ms. "
                 f"HTTP floor (a bare Django 404): {floor.describe()}. Against the peer's "
                 f"{PEER_MEDIAN_MS:g} ms (quoted, not measured here): "
                 f"{timing.median / PEER_MEDIAN_MS:.2f}x."),

@@ -14,6 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from mapping.bench.stats import percentile
@@ -102,9 +103,16 @@ async def _load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds:
     return result
 
 
+def _run_event_loop(coroutine):
+    """asyncio.run in a thread of its own: the caller's thread may already run a loop
+    (Playwright's sync API keeps one in pytest's main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
+
 def run_load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds: float) -> LoadResult:
     """Send rate*seconds requests cycling over mix (kind, path); it ends by itself."""
-    return asyncio.run(_load(port, list(mix), rate, seconds))
+    return _run_event_loop(_load(port, list(mix), rate, seconds))
 
 
 async def _capacity(port: int, mix: Sequence[tuple[str, str]], concurrency: int, seconds: float):
@@ -139,7 +147,7 @@ def run_capacity(
 ) -> LoadResult:
     """Closed loop: `concurrency` clients each send the next request as soon as the last
     is answered, for `seconds`; achieved_rps is what the server sustains at best."""
-    return asyncio.run(_capacity(port, list(mix), concurrency, seconds))
+    return _run_event_loop(_capacity(port, list(mix), concurrency, seconds))
 
 
 def shuffled_mix(parts: dict[str, tuple[float, Sequence[str]]], size: int, seed: int):

@@ -21,7 +21,8 @@ ALL_NAMES = (*helsinki.NAMES, *scale.NAMES, "pbf_import")
 LIMITS = {
     "helsinki_import": "the import is one transaction: parse, COPY, upsert, then fields of view "
     "and exposure in SQL; the derived data dominate on a city.",
-    "helsinki_bbox": "the HTTP floor (gunicorn + Django middleware) is part of every answer.",
+    "helsinki_bbox": "compare the view alone with the HTTP figure: the rest is gunicorn, the "
+    "socket and the other processes sharing the two cores during the run.",
     "city_bbox": "each answer runs two queries, the page and a count of every matching camera "
     "(for `count`), so it grows with the cameras in the viewport while the page stays at 500; "
     "the rows of one viewport are scattered over the table (not CLUSTERed on the location index).",
@@ -31,9 +32,9 @@ LIMITS = {
     "around the walk, plus snapping and the exposure of both lines.",
     "helsinki_route": "an answer runs two bounded searches plus snapping and exposure; the raw "
     "baseline does the two searches only.",
-    "pbf_import": "after writing the cameras the import recomputes the field of view of every "
-    "camera it wrote (mapping.fov, see the phases): that phase, not the parsing or the COPY, "
-    "sets the rate.",
+    "pbf_import": "the bare read is fast; the phases show the time going to the database "
+    "write (staging COPY, upsert, removal marking) and to the fields of view of every camera "
+    "written (mapping.fov).",
     "load": "the closed-loop capacity of 3 sync workers on two cores shared with PostgreSQL "
     "(and, here, other users) is below the target rate, so requests queue and time out.",
 }

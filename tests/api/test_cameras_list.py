@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from api.pagination import CameraPagination
+from mapping.models import Camera
 from tests.api.conftest import body, inside
 from tests.factories import make_camera, point
 from tests.helsinki import HELSINKI_BBOX
@@ -285,3 +286,16 @@ def test_other_origins_may_read(client, db, box):
     )
     assert "GET" in preflight["Access-Control-Allow-Methods"]
     assert "POST" not in preflight["Access-Control-Allow-Methods"]
+
+
+def test_pages_without_a_box_walk_the_whole_table(client, db, box):
+    for i in range(1, 4):
+        make_camera(location=point(*inside(box, i / 10, 0.5)))
+    expected = sorted(Camera.objects.filter(status="active").values_list("id", flat=True))
+    first = body(client.get(f"{URL}?page_size=2"))
+    assert first["count"] == len(expected)
+    assert [f["id"] for f in first["features"]] == expected[:2]
+    last_page = -(-len(expected) // 2)
+    last = body(client.get(f"{URL}?page_size=2&page={last_page}"))
+    assert [f["id"] for f in last["features"]] == expected[(last_page - 1) * 2 :]
+    assert last["next"] is None and last["count"] == len(expected)

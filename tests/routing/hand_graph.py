@@ -28,7 +28,7 @@ NORTH_LENGTH_M = 50 + 400 + 50
 
 
 def build_graph():
-    """The segments (keyed by vertex pair) and camera C, exposure computed."""
+    """The segments (keyed by vertex pair) and camera C, its exposure computed."""
     from mapping.analysis import refresh_derived_data
 
     segments = {
@@ -38,5 +38,5 @@ def build_graph():
         for a, b in EDGES
     }
     camera = make_camera(location=point(*lonlat_at(100, 8)))
-    refresh_derived_data(None)
+    refresh_derived_data([camera.pk])  # the incremental path a moderated camera takes
     return segments, camera

@@ -136,3 +136,14 @@ def test_points_too_far_apart_are_refused(graph, settings):
 def test_unconnected_points_have_no_route(graph):
     with pytest.raises(NoRouteError):
         plan_routes(ORIGIN, lonlat_at(550, 140), 0.5)
+
+
+def test_a_walk_starting_exactly_at_a_junction_is_continuous(graph):
+    # Snapped at a segment's end: one virtual piece has no length at all.
+    plan = plan_routes(lonlat_at(-100, 0), DESTINATION, 0.5)
+    assert plan.origin.fraction in (0.0, 1.0)
+    for route in plan.routes:
+        assert_continuous_on_the_graph(route)
+    shortest, avoiding = plan.routes
+    assert shortest.length_m == pytest.approx(SOUTH_LENGTH_M + 50, abs=1)
+    assert avoiding.length_m == pytest.approx(NORTH_LENGTH_M + 50, abs=1)
