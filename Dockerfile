@@ -18,5 +18,5 @@ RUN ANGLEMORT_TESTING=1 python manage.py collectstatic --noinput -v 0
 RUN useradd --system --home /app anglemort && mkdir -p /app/var/media && chown -R anglemort /app/var
 USER anglemort
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "300", \
      "--access-logformat", "%(m)s %(U)s %(s)s %(b)s %(M)sms", "--access-logfile", "-"]

@@ -21,7 +21,7 @@ demo: setup secret migrate load-demo
 	$(MANAGE) collectstatic --noinput -v 0
 	$(MANAGE) create_demo_admin
 	@echo "Serving Angle Mort at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 \
+	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --timeout 300 \
 		--access-logformat '%(m)s %(U)s %(s)s %(b)s %(M)sms' --access-logfile -
 
 ## test: install what the tests need (browser included) and run the whole suite

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet, TextField
+from django.db.models import FloatField, Func, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
@@ -62,14 +62,39 @@ class CameraFilters:
         return described
 
 
+class PointX(Func):
+    """ST_X: a point's longitude (SRID 4326)."""
+
+    function = "ST_X"
+    output_field = FloatField()
+
+
+class PointY(Func):
+    """ST_Y: a point's latitude (SRID 4326)."""
+
+    function = "ST_Y"
+    output_field = FloatField()
+
+
 def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> QuerySet:
     """The cameras matching ``filters``, without any ordering (callers choose one)."""
     cameras = Camera.objects.all() if cameras is None else cameras
     if filters.bbox is not None:
-        # ST_Intersects: the GiST index finds candidates, then an exact test (&& alone
-        # compares float4-rounded boxes and lets in points a few cm outside). Points on
-        # the box's edge are inside.
-        cameras = cameras.filter(location__intersects=filters.bbox.polygon())
+        # && lets the GiST index find candidates, then plain coordinate ranges make the test
+        # exact (&& alone compares float4-rounded boxes and lets in points a few cm
+        # outside). For points this equals ST_Intersects at a quarter of its cost on
+        # dense viewports. Points on the box's edge are inside.
+        box = filters.bbox
+        cameras = (
+            cameras.filter(location__bboverlaps=box.polygon())
+            .alias(lon=PointX("location"), lat=PointY("location"))
+            .filter(
+                lon__gte=box.min_lon,
+                lon__lte=box.max_lon,
+                lat__gte=box.min_lat,
+                lat__lte=box.max_lat,
+            )
+        )
     for lookup, values in (
         ("source__in", filters.sources),
         ("status__in", filters.statuses),
