@@ -116,10 +116,12 @@ WITH lines AS NOT MATERIALIZED (
 """
     + WATCHED
     + """,
+-- Rounded to the millimetre: float sums depend on the order rows arrive in, and an
+-- unchanged segment must compare equal on the next refresh (it is then not rewritten).
 fresh AS (
     SELECT l.id,
-           LEAST(l.length_m, COALESCE(w.exposed_m, 0)) AS exposed_m,
-           COALESCE(w.weighted_exposure, 0) AS weighted_exposure,
+           round(LEAST(l.length_m, COALESCE(w.exposed_m, 0))::numeric, 3)::float8 AS exposed_m,
+           round(COALESCE(w.weighted_exposure, 0)::numeric, 3)::float8 AS weighted_exposure,
            COALESCE(w.camera_ids, '{{}}'::bigint[]) AS camera_ids
     FROM lines l LEFT JOIN watched w ON w.line_id = l.id
 )

@@ -9,6 +9,10 @@ DB_USER="${PGUSER:-anglemort}"
 DB_PASSWORD="${PGPASSWORD:-anglemort}"
 DB_PORT="${PGPORT:-5432}"
 
+# psql as the postgres superuser must not pick up the project's PG* connection variables
+# (PGDATABASE names a database this script may not have created yet).
+unset PGDATABASE PGUSER PGPASSWORD PGHOST
+
 if [ -n "${DATABASE_URL:-}" ]; then
   echo "DATABASE_URL is set: using that database as it is (migrations enable the extensions)."
   exit 0
