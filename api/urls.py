@@ -3,6 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from api.response_cache import cached_by_camera_data
 from api.routes import RouteView
 from api.submissions import submission_router
 from api.views.cameras import CameraDetailView, CameraListView
@@ -18,9 +19,9 @@ urlpatterns = [
     path("routes/", RouteView.as_view(), name="routes"),  # walking routes (issue #4)
     # Cameras, density and exports (issue #5). Any id text reaches the view, which answers
     # a malformed one with a JSON 400 rather than Django's HTML 404.
-    path("cameras/", CameraListView.as_view(), name="camera-list"),
+    path("cameras/", cached_by_camera_data(CameraListView.as_view()), name="camera-list"),
     path("cameras/<str:id>/", CameraDetailView.as_view(), name="camera-detail"),
-    path("density/", DensityView.as_view(), name="density"),
+    path("density/", cached_by_camera_data(DensityView.as_view()), name="density"),
     path("export/cameras.geojson", GeoJSONExportView.as_view(), name="export-geojson"),
     path("export/cameras.csv", CSVExportView.as_view(), name="export-csv"),
 ]

@@ -117,12 +117,27 @@ if os.environ.get("GDAL_LIBRARY_PATH"):
 if os.environ.get("GEOS_LIBRARY_PATH"):
     GEOS_LIBRARY_PATH = os.environ["GEOS_LIBRARY_PATH"]
 
-# --- Cache (throttling counters live here, and only here) ------------------
+# --- Caches ------------------------------------------------------------------
+# "default" holds the submission throttle's counters; "responses" the map's cached camera
+# pages and density answers (api/response_cache.py), shared by every worker of this host
+# through files. Several hosts share one through Redis or Memcached: set
+# RESPONSE_CACHE_BACKEND and RESPONSE_CACHE_LOCATION (docs/deployment.md).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "anglemort",
-    }
+    },
+    "responses": {
+        "BACKEND": os.environ.get(
+            "RESPONSE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+        ),
+        "LOCATION": os.environ.get(
+            "RESPONSE_CACHE_LOCATION", str(BASE_DIR / "var" / "cache" / "responses")
+        ),
+        # Entries are keyed by the data token, so time only bounds the space stale ones use.
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": int(env_float("RESPONSE_CACHE_MAX_ENTRIES", 5000))},
+    },
 }
 
 # --- Auth -----------------------------------------------------------------
@@ -289,6 +304,11 @@ ROUTE_SEARCH_TRIES = 4
 API_MAX_BBOX_AREA_DEG2 = env_float("API_MAX_BBOX_AREA_DEG2", 400.0)
 API_PAGE_SIZE = 500
 API_MAX_PAGE_SIZE = 5000
+# Cached camera pages and density answers (api/response_cache.py): off with
+# API_RESPONSE_CACHE=0 (answers still carry ETags for revalidation); larger answers than
+# API_RESPONSE_CACHE_MAX_KB are always computed.
+API_RESPONSE_CACHE = env_flag("API_RESPONSE_CACHE", True)
+API_RESPONSE_CACHE_MAX_KB = int(env_float("API_RESPONSE_CACHE_MAX_KB", 1024))
 
 # --- Submissions ----------------------------------------------------------
 SUBMISSION_DUPLICATE_RADIUS_M = env_float("SUBMISSION_DUPLICATE_RADIUS_M", 15.0)

@@ -16,6 +16,7 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from mapping.data_version import data_version_triggers
 from mapping.density.triggers import density_triggers
 
 MAX_PLAUSIBLE_HEIGHT_M = 300.0
@@ -184,8 +185,9 @@ class Camera(models.Model):
             GinIndex(fields=["capabilities"], name="camera_capabilities_gin"),
             models.Index(fields=["source", "status"], name="camera_source_status"),
         ]
-        # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py).
-        triggers = density_triggers()
+        # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py),
+        # and tell cached readers the data changed (mapping/data_version.py).
+        triggers = [*density_triggers(), *data_version_triggers("camera")]
 
     def __str__(self) -> str:
         label = self.name or self.ref or self.get_surveillance_type_display() or "camera"
@@ -218,9 +220,21 @@ class DensityCell(models.Model):
             # A statement that empties cells deletes them right after through this index.
             models.Index(fields=["level"], condition=Q(camera_count=0), name="densitycell_empty"),
         ]
+        triggers = data_version_triggers("densitycell")
 
     def __str__(self) -> str:
         return f"{self.camera_count} at {self.level}/{self.cell_x}/{self.cell_y} ({self.dims})"
+
+
+class DataVersion(models.Model):
+    """The token cached readers key on; written only by triggers (mapping/data_version.py)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
 
 
 class SubmissionKind(models.TextChoices):

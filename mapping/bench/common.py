@@ -89,7 +89,9 @@ def bbox_param(box: Sequence[float]) -> str:
 
 IN_PROCESS_CODE = """
 import json, time
+from django.conf import settings
 from django.test import Client
+settings.API_RESPONSE_CACHE = False  # the view's work, not the response cache's
 client = Client(HTTP_HOST="127.0.0.1")
 paths = %r
 for path in paths:

@@ -32,6 +32,8 @@ class LoadResult:
     errors: Counter = field(default_factory=Counter)
     sent: int = 0
     wall_s: float = 0.0
+    # X-Cache of each 200 answer (api/response_cache.py): hit, miss, off, or "" (not cached).
+    cache: Counter = field(default_factory=Counter)
 
     @property
     def all_latencies(self) -> list[float]:
@@ -50,7 +52,15 @@ class LoadResult:
         return percentile(values, share) if values else float("nan")
 
 
-async def _request(port: int, path: str) -> int:
+def _cache_status(head: bytes) -> str:
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-cache":
+            return value.strip().decode()
+    return ""
+
+
+async def _request(port: int, path: str) -> tuple[int, str]:
     reader, writer = await asyncio.open_connection(LOCALHOST, port)
     try:
         writer.write(
@@ -61,7 +71,9 @@ async def _request(port: int, path: str) -> int:
         response = await reader.read()  # the server closes after the body
     finally:
         writer.close()
-    return int(response[9:12]) if response.startswith(b"HTTP/1.") else 0
+    if not response.startswith(b"HTTP/1."):
+        return 0, ""
+    return int(response[9:12]), _cache_status(response.partition(b"\r\n\r\n")[0])
 
 
 async def _load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds: float):
@@ -75,7 +87,7 @@ async def _load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds:
         kind, path = mix[index % len(mix)]
         due = start + index / rate
         try:
-            status = await asyncio.wait_for(_request(port, path), REQUEST_TIMEOUT_S)
+            status, cached = await asyncio.wait_for(_request(port, path), REQUEST_TIMEOUT_S)
         except (TimeoutError, OSError) as error:
             result.errors[f"{kind}: {type(error).__name__}"] += 1
             return
@@ -84,6 +96,7 @@ async def _load(port: int, mix: Sequence[tuple[str, str]], rate: float, seconds:
         if status != 200:
             result.errors[f"{kind}: HTTP {status}"] += 1
             return
+        result.cache[f"{kind} {cached or 'uncached'}"] += 1
         result.latencies_ms.setdefault(kind, []).append((loop.time() - due) * 1000)
 
     tasks = []
@@ -127,13 +140,14 @@ async def _capacity(port: int, mix: Sequence[tuple[str, str]], concurrency: int,
             started = loop.time()
             result.sent += 1
             try:
-                status = await asyncio.wait_for(_request(port, path), REQUEST_TIMEOUT_S)
+                status, cached = await asyncio.wait_for(_request(port, path), REQUEST_TIMEOUT_S)
             except (TimeoutError, OSError) as error:
                 result.errors[f"{kind}: {type(error).__name__}"] += 1
                 continue
             if status != 200:
                 result.errors[f"{kind}: HTTP {status}"] += 1
                 continue
+            result.cache[f"{kind} {cached or 'uncached'}"] += 1
             result.latencies_ms.setdefault(kind, []).append((loop.time() - started) * 1000)
 
     wall = time.perf_counter()

@@ -37,6 +37,7 @@ from mapping.bench.helsinki import guarded, route_pairs, route_path, time_routes
 from mapping.bench.load import LoadResult, run_capacity, run_load, shuffled_mix
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
+from mapping.bench.viewers import reader_requests
 from mapping.synthetic import SyntheticSpec
 from mapping.synthetic.cities import metres_to_degrees
 
@@ -248,22 +249,52 @@ def _export(config: BenchConfig) -> Measurement:
     )  # fmt: skip
 
 
-def load_mix(config: BenchConfig, conn) -> list[tuple[str, str]]:
-    """70 % city viewports, 25 % density (France at zoom 6, screens at 7-12), 5 % short walks."""
-    bbox_paths = [f"/api/cameras/?in_bbox={bbox_param(viewport(c))}" for c in VIEWPORT_CENTRES]
-    density = [f"/api/density/?in_bbox={bbox_param(FRANCE)}&zoom={COUNTRY_ZOOM}"]
-    for zoom in range(7, 13):
-        for lon, lat in VIEWPORT_CENTRES[::2]:
-            density.append(
-                f"/api/density/?in_bbox={bbox_param(screen(lon, lat, zoom))}&zoom={zoom}"
-            )
-    box = centre_box(config)
-    routes = [route_path(a, b) for a, b in route_pairs(conn, 40, config.seed, 500, 2000, box)]
-    parts = {"bbox": (0.70, bbox_paths), "density": (0.25, density), "route": (0.05, routes)}
-    return shuffled_mix({k: v for k, v in parts.items() if v[1]}, 2000, config.seed)
+LOAD_SHARES = {"bbox": 0.70, "density": 0.25, "route": 0.05}
+# View centres are drawn from this many cameras (where people look follows the data).
+VIEW_CENTRES = 20_000
+
+CENTRES_SQL = """
+    SELECT ST_X(location), ST_Y(location)
+    FROM mapping_camera TABLESAMPLE BERNOULLI (%s) REPEATABLE (%s)
+    WHERE status = 'active'
+"""
 
 
-def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResult | None]:
+def load_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
+    """One request per slot of the load test: 70 % camera layers at zoom 15-17, 25 % density
+    layers at zoom 5-13, both for people looking at places drawn from the cameras
+    (mapping/bench/viewers.py), and 5 % walks of 0.5-2 km in the central square."""
+    total = int(config.load_rate * config.load_seconds)
+    cameras = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'mapping_camera'")
+    share = min(100.0, 100.0 * VIEW_CENTRES / max(1.0, cameras.fetchone()[0]))
+    centres = conn.execute(CENTRES_SQL, (share, seed)).fetchall()
+    counts = {kind: round(part * total) for kind, part in LOAD_SHARES.items()}
+    max_area = settings.API_MAX_BBOX_AREA_DEG2
+    parts = {
+        "bbox": reader_requests(centres, counts["bbox"], "bbox", seed, max_area),
+        "density": reader_requests(centres, counts["density"], "density", seed + 1, max_area),
+        "route": [
+            route_path(a, b)
+            for a, b in route_pairs(conn, 40, seed, 500, 2000, centre_box(config))
+        ],
+    }
+    return shuffled_mix(
+        {kind: (LOAD_SHARES[kind], paths) for kind, paths in parts.items() if paths}, total, seed
+    )
+
+
+def _cache_summary(result: LoadResult) -> str:
+    """How the answers were made: from the cache (hit) or computed (miss), per kind."""
+    kinds = sorted({key.split()[0] for key in result.cache})
+    parts = []
+    for kind in kinds:
+        hits = result.cache.get(f"{kind} hit", 0)
+        answered = sum(n for key, n in result.cache.items() if key.split()[0] == kind)
+        parts.append(f"{kind} {hits}/{answered} from the cache")
+    return ", ".join(parts) or "no answers"
+
+
+def _load(config: BenchConfig) -> tuple[Measurement, LoadResult | None]:
     title = f"Load test: {config.load_rate:g} requests/s for {config.load_seconds:g} s"
     target = "p99 < 250 ms, no errors, rate held"
     for path in ("/api/cameras/", "/api/density/", "/api/routes/"):
@@ -271,10 +302,16 @@ def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResul
         if missing:
             return Measurement.not_measured("load", title, target, "ms", missing), None
     with connect(scale_db(config)) as conn:
-        mix = load_mix(config, conn)
+        mix = load_mix(config, conn, config.seed)
+        probe_mix = load_mix(config, conn, config.seed + 100)
+    distinct = {path for kind, path in mix if kind != "route"}
     probe_s = 5.0 if config.quick else CAPACITY_SECONDS
-    capacity = run_capacity(server.port, mix, 2 * server.workers, probe_s)
-    result = run_load(server.port, mix, config.load_rate, config.load_seconds)
+    # The load test starts with an empty response cache; the capacity probe runs after it,
+    # on other views, so it cannot warm the cache for the test.
+    with Gunicorn(scale_db(config), cached=True) as server:
+        result = run_load(server.port, mix, config.load_rate, config.load_seconds)
+        capacity = run_capacity(server.port, probe_mix, 2 * server.workers, probe_s)
+        workers = server.workers
     held = result.sent == int(config.load_rate * config.load_seconds)
     kinds = ", ".join(
         f"{kind} p50 {result.quantile(0.5, kind):.0f} / p99 {result.quantile(0.99, kind):.0f} ms "
@@ -289,10 +326,14 @@ def _load(config: BenchConfig, server: Gunicorn) -> tuple[Measurement, LoadResul
         detail=(f"{result.sent} requests sent, {result.ok} answered 200, "
                 f"{sum(result.errors.values())} errors {dict(result.errors) or ''}; "
                 f"{result.achieved_rps:.0f} answers/s over {result.wall_s:.1f} s; {kinds}. "
-                f"Gunicorn: {server.workers} sync workers. Capacity measured just before "
-                f"(closed loop, {2 * server.workers} clients, {probe_s:g} s, same "
-                f"mix): {capacity.achieved_rps:.1f} answers/s, median "
-                f"{capacity.quantile(0.5):.0f} ms, {sum(capacity.errors.values())} errors."),
+                f"The camera and density requests are those of people looking at "
+                f"{len(distinct):,} different views (centred on cameras drawn at random, "
+                f"snapped to tiles as the map does); the response cache started empty: "
+                f"{_cache_summary(result)}. Gunicorn: {workers} sync workers. Capacity "
+                f"measured right after (closed loop, {2 * workers} clients, {probe_s:g} s, "
+                f"other views of the same kinds): {capacity.achieved_rps:.1f} answers/s, "
+                f"median {capacity.quantile(0.5):.0f} ms, "
+                f"{sum(capacity.errors.values())} errors ({_cache_summary(capacity)})."),
     ), result  # fmt: skip
 
 
@@ -312,7 +353,7 @@ def run_scale(config: BenchConfig, selected: set[str], regenerate: bool):
                     "city_bbox": lambda: _city_bbox(config, client, floor),
                     "country_density": lambda: _density(config, client),
                     "graph_route": lambda: _graph_route(config, client),
-                    "load": lambda: _load(config, server)[0],
+                    "load": lambda: _load(config)[0],
                 }
                 results += [guarded(name, runs[name]) for name in http_names]
     except RuntimeError as error:

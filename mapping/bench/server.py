@@ -68,11 +68,18 @@ def children_of(pid: int) -> list[int]:
 
 
 class Gunicorn:
-    """`with Gunicorn(dbname) as server:` serves the app on server.port until the block ends."""
+    """`with Gunicorn(dbname) as server:` serves the app on server.port until the block ends.
 
-    def __init__(self, dbname: str, workers: int = WORKERS) -> None:
+    The response cache (api/response_cache.py) is off unless ``cached``: the latency
+    benchmarks repeat the same requests, which a cache would answer without doing the
+    work they measure. With ``cached``, it starts empty in a directory of its own.
+    """
+
+    def __init__(self, dbname: str, workers: int = WORKERS, cached: bool = False) -> None:
         self.dbname = dbname
         self.workers = workers
+        self.cached = cached
+        self.cache_dir = tempfile.TemporaryDirectory(prefix="bench-responses-")
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - open as long as the server
@@ -82,7 +89,11 @@ class Gunicorn:
     def __enter__(self) -> Gunicorn:
         self.process = subprocess.Popen(  # noqa: S603 - our venv's gunicorn, fixed arguments
             gunicorn_command(self.port, self.workers),
-            env=child_env(self.dbname),
+            env=child_env(
+                self.dbname,
+                API_RESPONSE_CACHE="1" if self.cached else "0",
+                RESPONSE_CACHE_LOCATION=self.cache_dir.name,
+            ),
             cwd=settings.BASE_DIR,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -116,6 +127,7 @@ class Gunicorn:
                 self.process.wait()
         self.log.close()
         os.unlink(self.log.name)
+        self.cache_dir.cleanup()
 
 
 class HttpClient:

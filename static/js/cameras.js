@@ -185,9 +185,10 @@ export class CameraLayer {
   /**
    * Make sure the cameras of `view` (Leaflet bounds) are loaded with `filters`; withFov adds
    * fields of view. A view inside what is already loaded costs no request: the area asked
-   * for is the view padded by `pad` on each side, so small pans stay local.
+   * for is the view padded by `pad` on each side, so small pans stay local, then grown by
+   * `align` (to whole map tiles, so that nearby views send the same, cacheable request).
    */
-  async load(view, filters, withFov, { bboxText, pad = 0.3 }) {
+  async load(view, filters, withFov, { bboxText, pad = 0.3, align = (bounds) => bounds }) {
     const key = JSON.stringify([filters, withFov]);
     const radius = radiusForZoom(this.map.getZoom());
     if (this.loaded === key && this.loadedBounds && this.loadedBounds.contains(view)) {
@@ -196,7 +197,7 @@ export class CameraLayer {
     }
     if (this.abort) this.abort.abort();
     this.abort = new AbortController();
-    const padded = view.pad(pad);
+    const padded = align(view.pad(pad));
     const params = {
       ...filters,
       in_bbox: bboxText(padded),

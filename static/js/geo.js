@@ -59,6 +59,39 @@ export function bboxForView(bounds, maxAreaDeg2 = null) {
   return { text, clipped };
 }
 
+// Web Mercator's latitude limit, as in mapping/density/cells.py.
+const MAX_MERCATOR_LAT = 85.0511287798066;
+// Snapped edges move this far inwards so that, after rounding to 6 decimals, a box never
+// reaches into the next tile (a tile is at least 0.0013 degrees wide up to zoom 18).
+const SNAP_INSET_DEG = 2e-6;
+
+const tileX = (lon, n) => clamp(Math.floor(((lon + 180) / 360) * n), 0, n - 1);
+const tileY = (lat, n) => {
+  const phi = toRad(clamp(lat, -MAX_MERCATOR_LAT, MAX_MERCATOR_LAT));
+  return clamp(Math.floor(((1 - Math.asinh(Math.tan(phi)) / Math.PI) / 2) * n), 0, n - 1);
+};
+const tileLon = (x, n) => (x / n) * 360 - 180;
+const tileLat = (y, n) => toDeg(Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / n))));
+
+/**
+ * The smallest area made of whole map tiles of `zoom` (256 px each) holding `bounds`, as
+ * {west, south, east, north}. Views that differ by less than a tile ask the server the same
+ * question, which it can answer from its cache (api/response_cache.py).
+ */
+export function snapToTiles(bounds, zoom) {
+  const n = 2 ** Math.max(0, Math.round(zoom));
+  const west = tileX(clamp(bounds.getWest(), -180, 180), n);
+  const east = tileX(clamp(bounds.getEast(), -180, 180), n);
+  const north = tileY(bounds.getNorth(), n);
+  const south = tileY(bounds.getSouth(), n);
+  return {
+    west: Math.max(-180, tileLon(west, n) + SNAP_INSET_DEG),
+    east: Math.min(180, tileLon(east + 1, n) - SNAP_INSET_DEG),
+    north: Math.min(90, tileLat(north, n) - SNAP_INSET_DEG),
+    south: Math.max(-90, tileLat(south + 1, n) + SNAP_INSET_DEG),
+  };
+}
+
 /** "LON,LAT" as the routes API wants it. */
 export function lonLat(latlng) {
   return `${latlng.lng.toFixed(6)},${latlng.lat.toFixed(6)}`;

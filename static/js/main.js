@@ -7,7 +7,7 @@ import { DensityLayer } from "./density.js";
 import { CameraPanel } from "./details.js";
 import { updateExportLinks } from "./exporter.js";
 import { Filters } from "./filters.js";
-import { bboxForView } from "./geo.js";
+import { bboxForView, snapToTiles } from "./geo.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { Panel } from "./panel.js";
 import { RoutePlanner } from "./route.js";
@@ -120,6 +120,12 @@ function publishState(layer, loaded) {
   mapElement.dataset.zoom = String(map.getZoom());
 }
 
+/** Leaflet bounds grown to whole tiles of the current zoom (geo.snapToTiles). */
+function tileAligned(bounds) {
+  const { west, south, east, north } = snapToTiles(bounds, map.getZoom());
+  return L.latLngBounds([south, west], [north, east]);
+}
+
 async function showCameras(filterValues, current) {
   legendCameras.hidden = false;
   legendDensity.hidden = true;
@@ -127,6 +133,7 @@ async function showCameras(filterValues, current) {
   const withFov = map.getZoom() >= config.fovMinZoom;
   await cameras.load(map.getBounds(), filterValues, withFov, {
     bboxText: (bounds) => bboxForView(bounds).text,
+    align: tileAligned,
   });
   if (!current()) return;
   const inView = cameras.countIn(map.getBounds());
@@ -142,7 +149,7 @@ async function showDensity(filterValues, current) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
-  const { text, clipped } = bboxForView(map.getBounds(), config.maxBboxAreaDeg2);
+  const { text, clipped } = bboxForView(tileAligned(map.getBounds()), config.maxBboxAreaDeg2);
   await density.load(text, map.getZoom(), filterValues);
   if (!current()) return;
   const total = density.total;

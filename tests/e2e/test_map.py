@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
 from PIL import Image
 
+from mapping.density.cells import tile_lat
 from mapping.models import Camera, Submission
 from tests.helsinki import HELSINKI_BBOX
 
@@ -52,6 +53,21 @@ def last_request(session, path: str) -> dict[str, str]:
     urls = [url for url in session.requests if urlsplit(url).path == path]
     assert urls, f"the page never requested {path}"
     return {key: values[0] for key, values in parse_qs(urlsplit(urls[-1]).query).items()}
+
+
+def assert_tile_aligned(bbox_text: str, zoom: int, holds: str) -> None:
+    """The box's edges are whole-tile edges of `zoom` (moved in by at most 3e-6 degrees, the
+    inset and the rounding) and it holds the box `holds`: nearby views ask the same question."""
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox_text.split(","))
+    level_width = 360 / 2**zoom
+    for lon in (min_lon, max_lon):
+        column = (lon + 180) / level_width
+        assert abs(column - round(column)) * level_width < 3e-6, f"{lon} is not a tile edge"
+    for lat in (min_lat, max_lat):
+        row = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**zoom
+        assert abs(tile_lat(round(row), zoom) - lat) < 3e-6, f"{lat} is not a tile edge"
+    west, south, east, north = (float(v) for v in holds.split(","))
+    assert min_lon <= west and min_lat <= south and max_lon >= east and max_lat >= north
 
 
 def isolated_camera(min_gap_m: float = 25.0) -> Camera:
@@ -122,6 +138,8 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     drawn_fovs = page.evaluate("() => window.angleMort.cameras.fovs.getLayers().length")
     assert drawn_fovs == active_cameras_in(asked["in_bbox"], fov__isnull=False) > 0
     view = page.evaluate("window.angleMort.map.getBounds().toBBoxString()")
+    padded = page.evaluate("window.angleMort.map.getBounds().pad(0.3).toBBoxString()")
+    assert_tile_aligned(asked["in_bbox"], CAMERA_ZOOM, holds=padded)
     in_view = active_cameras_in(view)
     expected = f"{in_view} camera in view" if in_view == 1 else f"{in_view} cameras in view"
     assert page.text_content("#status") == expected
@@ -182,6 +200,8 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     asked = last_request(map_session, "/api/density/")
     assert asked["camera_type"] == "dome"
     assert int(asked["zoom"]) == int(state["zoom"]) < 14
+    density_view = page.evaluate("window.angleMort.map.getBounds().toBBoxString()")
+    assert_tile_aligned(asked["in_bbox"], int(asked["zoom"]), holds=density_view)
     assert int(state["loaded"]) > 0
     # Cells reach beyond the box, but at this zoom the view holds the whole demo area.
     dome_total = active_cameras_in(asked["in_bbox"], camera_type="dome")

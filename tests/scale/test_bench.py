@@ -75,6 +75,23 @@ def test_gunicorn_serves_and_the_load_client_stops_by_itself(settings):
     assert result.ok == 0 and result.errors == {"floor: HTTP 404": 20}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_cached_server_computes_a_repeated_view_once_and_the_client_counts_it(settings):
+    from tests.factories import make_camera, point
+
+    make_camera(location=point(2.3522, 48.8566))
+    name = settings.DATABASES["default"]["NAME"]
+    path = "/api/cameras/?in_bbox=2.35,48.85,2.36,48.86"
+    with Gunicorn(name, workers=1, cached=True) as server:
+        mix = shuffled_mix({"bbox": (1.0, [path])}, 10, seed=1)
+        result = run_load(server.port, mix, rate=20, seconds=0.5)
+    assert result.errors == {}
+    assert result.cache == {"bbox miss": 1, "bbox hit": 9}
+    with Gunicorn(name, workers=1) as uncached:
+        result = run_load(uncached.port, mix, rate=20, seconds=0.25)
+    assert result.cache == {"bbox off": 5}
+
+
 def test_unknown_benchmark_name_is_refused():
     with pytest.raises(CommandError, match="unknown benchmark nope"):
         call_command("bench", only=["nope"])

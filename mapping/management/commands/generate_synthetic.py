@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mapping.storage_order import cluster_cameras
 from mapping.synthetic import (
     DEFAULT_SEED,
     SyntheticSpec,
@@ -33,6 +34,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--clear", action="store_true", help="remove every synthetic row and stop"
         )
+        parser.add_argument(
+            "--no-cluster",
+            action="store_true",
+            help="leave the cameras in generation order (see cluster_cameras)",
+        )
 
     def handle(self, *args, **options):
         if options["clear"]:
@@ -49,11 +55,14 @@ class Command(BaseCommand):
         if not options["no_load"]:
             started = time.perf_counter()
             counts = generate_into_database(spec, self._progress)
+            if not options["no_cluster"]:
+                cluster_cameras()
             seconds = time.perf_counter() - started
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Loaded {counts['cameras']:,} cameras and {counts['segments']:,} segments "
-                    f"in {seconds:.1f} s ({counts['cameras'] / max(seconds, 1e-9):,.0f} cameras/s)."
+                    f"in {seconds:.1f} s ({counts['cameras'] / max(seconds, 1e-9):,.0f} cameras/s"
+                    f"{'' if options['no_cluster'] else ', stored in geohash order'})."
                 )
             )
         if options["pbf"]:

@@ -1,0 +1,111 @@
+"""Cached, revalidatable answers for the map's read endpoints (camera pages, density).
+
+A map is read far more than it is written, and many readers look at the same places:
+the front end asks for areas snapped to the tile grid (static/js/geo.js), so two people
+looking at the same district send the same request. Those answers are stored in the
+"responses" cache (Django's cache framework: files shared by the workers of one host by
+default, Redis or Memcached across hosts), keyed by the camera data token
+(mapping/data_version.py) and the request, so an answer is reused only while the data
+it came from is unchanged. They carry an ETag made of the same two things, so browsers
+and reverse proxies revalidate with a conditional request that costs one primary-key
+lookup and no body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_vary_headers
+
+from mapping.data_version import camera_data_token
+
+# Browsers and proxies may store the answer but must revalidate it before each use.
+CACHE_CONTROL = "public, no-cache"
+CACHE_STATUS_HEADER = "X-Cache"
+CACHE_ALIAS = "responses"
+
+
+def request_key(request: HttpRequest) -> str:
+    """What makes two requests the same question: which database, where, what, which format.
+
+    Query parameters are sorted (their order means nothing to the API); the host and
+    scheme are part of it because pages link to their neighbours with absolute URLs.
+    """
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    database = connection.settings_dict
+    return "|".join(
+        (
+            f"{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            request.scheme or "",
+            request.get_host(),
+            request.path,
+            repr(query),
+            request.headers.get("Accept", ""),
+        )
+    )
+
+
+def entity_tag(token: str, key: str) -> str:
+    return '"' + _digest(f"{token}|{key}") + '"'
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = {value.strip().removeprefix("W/") for value in if_none_match.split(",")}
+    return etag in candidates or "*" in candidates
+
+
+def cached_by_camera_data(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap a read-only view: answer from the cache while the data are unchanged.
+
+    The token is read before the view runs, so a stored answer is never older than the
+    token it is filed under. Only 200 answers are stored, up to API_RESPONSE_CACHE_MAX_KB;
+    errors are always computed afresh.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        token = camera_data_token()
+        key = request_key(request)
+        etag = entity_tag(token, key)
+        if _matches(request.headers.get("If-None-Match", ""), etag):
+            response = HttpResponseNotModified()
+            _label(response, etag, "revalidated")
+            return response
+        store = caches[CACHE_ALIAS] if settings.API_RESPONSE_CACHE else None
+        cache_key = f"answer:{etag.strip(chr(34))}"
+        stored = store.get(cache_key) if store is not None else None
+        if stored is not None:
+            content_type, body = stored
+            response = HttpResponse(body, content_type=content_type)
+            _label(response, etag, "hit")
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code != 200 or response.streaming:
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        if store is not None and len(response.content) <= settings.API_RESPONSE_CACHE_MAX_KB * 1024:
+            store.set(cache_key, (response["Content-Type"], response.content))
+        _label(response, etag, "miss" if store is not None else "off")
+        return response
+
+    return wrapped
+
+
+def _label(response: HttpResponse, etag: str, status: str) -> None:
+    response["ETag"] = etag
+    response["Cache-Control"] = CACHE_CONTROL
+    response[CACHE_STATUS_HEADER] = status
+    patch_vary_headers(response, ("Accept",))

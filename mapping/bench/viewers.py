@@ -1,0 +1,115 @@
+"""The requests people reading the map send, for the load test.
+
+A load test that cycles over a handful of fixed URLs measures a cache, not a server;
+one that sends boxes no map would send measures nothing real either. Here each
+request is what static/js/main.js asks for a person looking at the map: a screen of
+1440 x 900 pixels centred where they look, padded by 30 % (cameras) and grown to whole
+tiles of the zoom (static/js/geo.js snapToTiles), so two people looking at nearly the
+same place send the same request, as they do in production. Where people look follows
+the data: view centres are cameras drawn at random, so dense cities get most views.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mapping.density.cells import MAX_MERCATOR_LAT, tile_lat
+
+SCREEN_PX = (1440, 900)
+CAMERA_PAD = 0.3  # static/js/main.js: the camera layer loads the view padded by 30 %
+SNAP_INSET_DEG = 2e-6  # static/js/geo.js
+CAMERA_ZOOMS = (15, 16, 17)  # street level, where the camera layer shows markers
+DENSITY_ZOOMS = tuple(range(5, 14))  # below CAMERA_MIN_ZOOM the map shows density
+
+
+@dataclass(frozen=True)
+class Box:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    def param(self) -> str:
+        return ",".join(f"{v:.6f}" for v in (self.west, self.south, self.east, self.north))
+
+    @property
+    def area(self) -> float:
+        return (self.east - self.west) * (self.north - self.south)
+
+
+def screen_box(lon: float, lat: float, zoom: int, pad: float = 0.0) -> Box:
+    """What a SCREEN_PX map centred on (lon, lat) shows at ``zoom``, padded like Leaflet's
+    bounds.pad(pad) (each side grown by ``pad`` times the width or height)."""
+    half_w = SCREEN_PX[0] / 2 * 360 / (256 * 2**zoom)
+    half_h = SCREEN_PX[1] / 2 * 360 / (256 * 2**zoom) * math.cos(math.radians(lat))
+    half_w, half_h = half_w * (1 + 2 * pad), half_h * (1 + 2 * pad)
+    return Box(
+        max(-180.0, lon - half_w),
+        max(-MAX_MERCATOR_LAT, lat - half_h),
+        min(180.0, lon + half_w),
+        min(MAX_MERCATOR_LAT, lat + half_h),
+    )
+
+
+def _tile_x(lon: float, n: int) -> int:
+    return min(max(math.floor((lon + 180) / 360 * n), 0), n - 1)
+
+
+def _tile_y(lat: float, n: int) -> int:
+    lat = min(max(lat, -MAX_MERCATOR_LAT), MAX_MERCATOR_LAT)
+    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
+    return min(max(math.floor(y), 0), n - 1)
+
+
+def snap_to_tiles(box: Box, zoom: int) -> Box:
+    """The smallest area of whole tiles of ``zoom`` holding ``box`` (geo.js snapToTiles)."""
+    n = 2**zoom
+    west, east = _tile_x(box.west, n), _tile_x(box.east, n)
+    north, south = _tile_y(box.north, n), _tile_y(box.south, n)
+    return Box(
+        max(-180.0, west / n * 360 - 180 + SNAP_INSET_DEG),
+        max(-90.0, tile_lat(south + 1, zoom) + SNAP_INSET_DEG),
+        min(180.0, (east + 1) / n * 360 - 180 - SNAP_INSET_DEG),
+        min(90.0, tile_lat(north, zoom) - SNAP_INSET_DEG),
+    )
+
+
+def clipped(box: Box, max_area: float) -> Box:
+    """geo.js bboxForView: a box of max_area around the centre when the view is larger."""
+    if box.area <= max_area:
+        return box
+    scale = math.sqrt(max_area / box.area) * 0.999
+    cx, cy = (box.west + box.east) / 2, (box.south + box.north) / 2
+    half_w, half_h = (box.east - box.west) * scale / 2, (box.north - box.south) * scale / 2
+    return Box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
+
+
+def camera_request(lon: float, lat: float, zoom: int) -> str:
+    """The camera layer's first page for a view centred on (lon, lat)."""
+    box = snap_to_tiles(screen_box(lon, lat, zoom, CAMERA_PAD), zoom)
+    return f"/api/cameras/?in_bbox={box.param()}&status=active"
+
+
+def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
+    """The density layer's request for a view centred on (lon, lat)."""
+    box = clipped(snap_to_tiles(screen_box(lon, lat, zoom), zoom), max_area)
+    return f"/api/density/?in_bbox={box.param()}&status=active&zoom={zoom}"
+
+
+def reader_requests(
+    centres: Sequence[tuple[float, float]], count: int, kind: str, seed: int, max_area: float
+) -> list[str]:
+    """``count`` requests of ``kind`` ("bbox" or "density"), each for a view centred on a
+    centre drawn from ``centres`` at a zoom drawn uniformly from the kind's zooms."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
+    requests = []
+    for _ in range(count):
+        lon, lat = rng.choice(centres)
+        if kind == "bbox":
+            requests.append(camera_request(lon, lat, rng.choice(CAMERA_ZOOMS)))
+        else:
+            requests.append(density_request(lon, lat, rng.choice(DENSITY_ZOOMS), max_area))
+    return requests

@@ -1,0 +1,72 @@
+"""The load test's map readers: the requests the front end would send for a view."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mapping.bench.viewers import (
+    Box,
+    camera_request,
+    clipped,
+    reader_requests,
+    screen_box,
+    snap_to_tiles,
+)
+from mapping.density.cells import tile_lat
+
+lons = st.floats(min_value=-179.0, max_value=179.0)
+lats = st.floats(min_value=-80.0, max_value=80.0)
+zooms = st.integers(min_value=2, max_value=18)
+
+
+def _is_tile_edge_lon(lon: float, zoom: int) -> bool:
+    width = 360 / 2**zoom
+    column = (lon + 180) / width
+    return abs(column - round(column)) * width < 3e-6
+
+
+def _is_tile_edge_lat(lat: float, zoom: int) -> bool:
+    row = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2**zoom
+    return abs(tile_lat(round(row), zoom) - lat) < 3e-6
+
+
+@given(lons, lats, zooms)
+def test_a_snapped_view_is_whole_tiles_holding_the_view(lon, lat, zoom):
+    view = screen_box(lon, lat, zoom, pad=0.3)
+    snapped = snap_to_tiles(view, zoom)
+    inset = 3e-6  # edges move in by 2e-6 so that rounding never reaches the next tile
+    assert snapped.west <= view.west + inset and snapped.east >= view.east - inset
+    assert snapped.south <= view.south + inset and snapped.north >= view.north - inset
+    assert _is_tile_edge_lon(snapped.west, zoom) and _is_tile_edge_lon(snapped.east, zoom)
+    assert _is_tile_edge_lat(snapped.south, zoom) and _is_tile_edge_lat(snapped.north, zoom)
+    # At most one tile more on each side than the view itself.
+    tile_deg = 360 / 2**zoom
+    assert snapped.east - snapped.west <= view.east - view.west + 2 * tile_deg
+
+
+def test_views_a_few_metres_apart_send_the_same_request_and_far_apart_do_not():
+    here = camera_request(2.35220, 48.85660, 16)
+    assert camera_request(2.35225, 48.85662, 16) == here
+    assert camera_request(2.36500, 48.85660, 16) != here
+    assert camera_request(2.35220, 48.85660, 17) != here
+
+
+def test_a_view_larger_than_the_api_allows_is_clipped_around_its_centre():
+    france = Box(-5.0, 41.0, 10.0, 51.0)
+    small = clipped(france, 40.0)
+    assert small.area <= 40.0
+    assert math.isclose((small.west + small.east) / 2, 2.5)
+    assert clipped(Box(0, 0, 1, 1), 40.0) == Box(0, 0, 1, 1)
+
+
+def test_reader_requests_are_reproducible_and_of_the_kind_asked():
+    centres = [(2.35, 48.85), (4.83, 45.76), (5.37, 43.30)]
+    first = reader_requests(centres, 50, "bbox", seed=3, max_area=400)
+    assert first == reader_requests(centres, 50, "bbox", seed=3, max_area=400)
+    assert first != reader_requests(centres, 50, "bbox", seed=4, max_area=400)
+    assert all(path.startswith("/api/cameras/?in_bbox=") for path in first)
+    density = reader_requests(centres, 20, "density", seed=3, max_area=400)
+    assert all(path.startswith("/api/density/?in_bbox=") and "&zoom=" in path for path in density)
