@@ -123,9 +123,12 @@ if os.environ.get("GEOS_LIBRARY_PATH"):
 # through files. Several hosts share one through Redis or Memcached: set
 # RESPONSE_CACHE_BACKEND and RESPONSE_CACHE_LOCATION (docs/deployment.md).
 CACHES = {
+    # Per worker process by default: with N workers a client may submit N times the rate.
+    # CACHE_BACKEND/CACHE_LOCATION share the counters (a file cache on one host, Redis
+    # across hosts).
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "anglemort",
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "anglemort"),
     },
     "responses": {
         "BACKEND": os.environ.get(

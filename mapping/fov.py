@@ -47,16 +47,15 @@ WITH lens AS (
                 %(lens_reach)s::float8[], %(lens_disc)s::bool[])
          AS l(camera_id, view_no, start_deg, sweep_deg, rays, open_rays, reach_m, is_disc)
 ),
-frame AS (
-    SELECT l.camera_id, l.max_reach_m, c.location
-    FROM (SELECT camera_id, max(reach_m) AS max_reach_m FROM lens GROUP BY camera_id) AS l
-    JOIN mapping_camera c ON c.id = l.camera_id
-),
 framed AS (
-    SELECT f.*, ST_X(f.location) AS lon0, ST_Y(f.location) AS lat0, k.k_lon, k.k_lat
-    FROM frame f
-    JOIN unnest(%(frame_camera)s::bigint[], %(frame_k_lon)s::float8[], %(frame_k_lat)s::float8[])
-         AS k(camera_id, k_lon, k_lat) USING (camera_id)
+    -- The camera's position comes with its lenses (read once by build_lens_batch): joining
+    -- the camera table again cost an index probe per camera.
+    SELECT l.camera_id, l.max_reach_m, k.lon0, k.lat0, k.k_lon, k.k_lat,
+           ST_SetSRID(ST_MakePoint(k.lon0, k.lat0), 4326) AS location
+    FROM (SELECT camera_id, max(reach_m) AS max_reach_m FROM lens GROUP BY camera_id) AS l
+    JOIN unnest(%(frame_camera)s::bigint[], %(frame_lon)s::float8[], %(frame_lat)s::float8[],
+                %(frame_k_lon)s::float8[], %(frame_k_lat)s::float8[])
+         AS k(camera_id, lon0, lat0, k_lon, k_lat) USING (camera_id)
 ),
 walls AS (
     SELECT fr.camera_id,
@@ -212,8 +211,8 @@ WHERE c.id = target.id AND c.fov IS DISTINCT FROM fov.geom
 # What the rules of mapping.fov_geometry read, latitude for the local frame. Read as plain
 # values: building a GEOS point per camera would cost more than the rest.
 CAMERA_SPECS = """
-SELECT id, ST_Y(location), status, surveillance, surveillance_type, camera_type, directions,
-       height, tilt
+SELECT id, ST_X(location), ST_Y(location), status, surveillance, surveillance_type,
+       camera_type, directions, height, tilt
 FROM mapping_camera
 WHERE %(every_camera)s OR id = ANY(%(camera_ids)s::bigint[])
 ORDER BY id
@@ -247,7 +246,9 @@ class LensBatch:
     """Every camera frame and lens of one computation, as columns for unnest()."""
 
     camera_ids: list[int] = field(default_factory=list)
-    frame: dict[str, list] = field(default_factory=lambda: _columns("camera", "k_lon", "k_lat"))
+    frame: dict[str, list] = field(
+        default_factory=lambda: _columns("camera", "lon", "lat", "k_lon", "k_lat")
+    )
     lenses: dict[str, list] = field(
         default_factory=lambda: _columns(
             "camera", "no", "start", "sweep", "rays", "open_rays", "reach", "disc"
@@ -255,14 +256,22 @@ class LensBatch:
     )
 
     def add_camera(
-        self, camera_id: int, latitude: float, spec: CameraSpec, params: FovParameters
+        self,
+        camera_id: int,
+        position: tuple[float, float],
+        spec: CameraSpec,
+        params: FovParameters,
     ) -> None:
+        """position: (longitude, latitude) of the camera, as stored."""
         self.camera_ids.append(camera_id)
         views = views_for(spec, params)
         if not views:
             return
+        longitude, latitude = position
         k_lon, k_lat = metres_per_degree(latitude)
         self.frame["camera"].append(camera_id)
+        self.frame["lon"].append(longitude)
+        self.frame["lat"].append(latitude)
         self.frame["k_lon"].append(k_lon)
         self.frame["k_lat"].append(k_lat)
         for view_no, view in enumerate(views):
@@ -295,6 +304,7 @@ def build_lens_batch(camera_ids: Iterable[int] | None = None) -> LensBatch:
         cursor.execute(CAMERA_SPECS, query)
         for (
             pk,
+            longitude,
             latitude,
             status,
             surveillance,
@@ -313,7 +323,7 @@ def build_lens_batch(camera_ids: Iterable[int] | None = None) -> LensBatch:
                 tilt=tilt,
                 status=status,
             )
-            batch.add_camera(pk, latitude, spec, params)
+            batch.add_camera(pk, (longitude, latitude), spec, params)
     return batch
 
 

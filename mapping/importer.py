@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mapping.analysis import refresh_derived_data
@@ -26,6 +26,13 @@ from mapping.osm.pbf import OsmFileError, camera_extent, read_osm_file
 from mapping.sync import SyncCounts, write_extract
 
 JSON_SUFFIXES = (".json", ".geojson")
+DERIVED_PHASE = "fields of view and exposure"
+# The import transaction's own settings. synchronous_commit off: its COMMIT does not wait
+# for the WAL to reach the disk. A crash in the next fraction of a second may lose the
+# whole import (never part of it: the database is then as before it), and the ImportRun
+# row saved right after, with a normal commit, flushes the import's WAL with its own.
+# work_mem: the density triggers aggregate a big import's cameras in memory, not on disk.
+IMPORT_SETTINGS = "SET LOCAL synchronous_commit = off; SET LOCAL work_mem = '64MB'"
 
 
 class Progress:
@@ -49,6 +56,7 @@ class ImportSummary:
     counts: SyncCounts
     duration_s: float
     timings: dict[str, float]
+    derived_deferred: bool = False
 
     @property
     def no_change(self) -> bool:
@@ -73,6 +81,12 @@ class ImportSummary:
         ]
         if self.no_change:
             lines.append("No change: the database already held exactly this data.")
+        elif self.derived_deferred:
+            lines.append(
+                "Fields of view and street exposure were NOT computed (--defer-derived): "
+                "new cameras show without a cone and routes ignore them until "
+                "`python manage.py refresh_derived` runs."
+            )
         return lines
 
 
@@ -90,6 +104,7 @@ def _run(
     progress: Progress,
     steps: int,
     run_fields: dict,
+    defer_derived: bool = False,
 ) -> ImportSummary:
     started = time.perf_counter()
     run = ImportRun.objects.create(kind=kind, **run_fields)
@@ -101,14 +116,17 @@ def _run(
         now = timezone.now()
         timings["read"] = time.perf_counter() - started
         with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(IMPORT_SETTINGS)
             counts = write_extract(extract, area, now)
             timings["write"] = time.perf_counter() - started - timings["read"]
             progress.step("database written")
-            if counts.changed:
-                refresh_derived_data(None)
-            timings["fields of view and exposure"] = (
-                time.perf_counter() - started - timings["read"] - timings["write"]
-            )
+            if not defer_derived:
+                if counts.changed:
+                    refresh_derived_data(None)
+                timings[DERIVED_PHASE] = (
+                    time.perf_counter() - started - timings["read"] - timings["write"]
+                )
             progress.step("fields of view and exposure")
     except BaseException as error:
         _record_failure(run, error, started)
@@ -119,11 +137,16 @@ def _run(
     run.status = ImportStatus.SUCCEEDED
     run.finished_at = timezone.now()
     run.duration_s = duration
-    run.counts = counts.as_dict() | {"timings_s": {k: round(v, 3) for k, v in timings.items()}}
+    run.counts = counts.as_dict() | {
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "derived_deferred": defer_derived and counts.changed,
+    }
     if area is not None and run.bbox is None:
         run.bbox = area.polygon()
     run.save(update_fields=["status", "finished_at", "duration_s", "counts", "bbox"])
-    return ImportSummary(run.pk, origin, area, counts, duration, timings)
+    return ImportSummary(
+        run.pk, origin, area, counts, duration, timings, defer_derived and counts.changed
+    )
 
 
 def _record_failure(run: ImportRun, error: BaseException, started: float) -> None:
@@ -148,12 +171,20 @@ def read_any_file(path: Path) -> OsmExtract:
 
 
 def import_file(
-    path: str | Path, area: BBox | None = None, progress: Progress | None = None
+    path: str | Path,
+    area: BBox | None = None,
+    progress: Progress | None = None,
+    defer_derived: bool = False,
 ) -> ImportSummary:
     """Import a file. area overrides the covered area (default: the file's extent).
 
     Cameras in the covered area that the file lacks are marked removed, so pass area when
     a file covers less (or more) than its header or its cameras' box says.
+
+    defer_derived leaves fields of view and street exposure as they are (mapping.analysis
+    .refresh_derived_data, the refresh_derived command, brings them up to date later): a
+    country-sized first import then takes seconds instead of minutes, and the summary
+    says what is still to do.
     """
     path = Path(path)
     progress = progress or Progress()
@@ -171,6 +202,7 @@ def import_file(
         progress,
         1,
         {"file": str(path), "bbox": area.polygon() if area else None},
+        defer_derived,
     )
 
 

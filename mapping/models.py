@@ -84,7 +84,8 @@ def _capabilities_known() -> RawSQL:
 class Camera(models.Model):
     """One surveillance device (or one mast carrying several, see ``directions``)."""
 
-    source = models.CharField(max_length=16, choices=Source.choices, db_index=True)
+    # Indexed by camera_source_status (source first); no index of its own.
+    source = models.CharField(max_length=16, choices=Source.choices)
     osm_type = models.CharField(max_length=8, choices=OsmType.choices, null=True, blank=True)
     osm_id = models.BigIntegerField(null=True, blank=True)
     osm_version = models.PositiveIntegerField(null=True, blank=True)
@@ -92,7 +93,7 @@ class Camera(models.Model):
 
     surveillance = models.CharField(max_length=16, choices=Surveillance.choices, blank=True)
     surveillance_type = models.CharField(
-        max_length=24, choices=SurveillanceType.choices, blank=True, db_index=True
+        max_length=24, choices=SurveillanceType.choices, blank=True
     )
     zone = models.CharField(max_length=64, blank=True)
     camera_type = models.CharField(max_length=16, choices=CameraType.choices, blank=True)
@@ -119,7 +120,7 @@ class Camera(models.Model):
     check_date = models.DateField(null=True, blank=True, help_text="OSM check_date/survey:date.")
 
     status = models.CharField(
-        max_length=16, choices=CameraStatus.choices, default=CameraStatus.ACTIVE, db_index=True
+        max_length=16, choices=CameraStatus.choices, default=CameraStatus.ACTIVE
     )
     confirmations = models.PositiveIntegerField(default=0)
     last_checked = models.DateTimeField(null=True, blank=True)
@@ -184,6 +185,10 @@ class Camera(models.Model):
         indexes = [
             GinIndex(fields=["capabilities"], name="camera_capabilities_gin"),
             models.Index(fields=["source", "status"], name="camera_source_status"),
+            # Plain B-trees: db_index=True on a CharField adds a second, LIKE-only index
+            # (varchar_pattern_ops) that no query uses and every camera write maintains.
+            models.Index(fields=["status"], name="camera_status"),
+            models.Index(fields=["surveillance_type"], name="camera_surveillance_type"),
         ]
         # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py),
         # and tell cached readers the data changed (mapping/data_version.py).

@@ -78,15 +78,25 @@ def _delta_rows(operation: str) -> str:
     )
 
 
-def apply_delta_sql(delta_rows: str) -> str:
+def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
     """Add the delta rows' counts to every aggregated level, in one statement.
 
     The rows are first summed per finest cell, then each coarser cell is the sum of
     the finest cells it contains (tile x >> k at level FINE_LEVEL - k). Rows are
     upserted in key order so two concurrent writers lock cells in the same order.
+    Sums are cast to int at each step: a sum of bigints is numeric, several times
+    slower to aggregate. upsert False writes plain rows, for an empty table: a
+    first import of 50,000 cameras writes about 180,000 cells, and the conflict check
+    of an upsert roughly doubles what each costs.
     """
     scale = _fine_scale()
     first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
+    conflict = (
+        """ON CONFLICT (level, cell_x, cell_y, dims)
+        DO UPDATE SET camera_count = cell.camera_count + EXCLUDED.camera_count"""
+        if upsert
+        else ""
+    )
     return f"""
         INSERT INTO {DENSITY_TABLE} AS cell (level, cell_x, cell_y, dims, camera_count)
         SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
@@ -94,7 +104,7 @@ def apply_delta_sql(delta_rows: str) -> str:
         FROM (
             SELECT {tile_x_sql("d.location", scale)} AS cell_x,
                    {tile_y_sql("d.location", scale)} AS cell_y,
-                   d.dims, sum(d.n) AS n
+                   d.dims, sum(d.n)::int AS n
             FROM ({delta_rows}) d
             GROUP BY 1, 2, 3
             HAVING sum(d.n) <> 0
@@ -103,8 +113,7 @@ def apply_delta_sql(delta_rows: str) -> str:
         GROUP BY 1, 2, 3, 4
         HAVING sum(fine.n) <> 0
         ORDER BY 1, 2, 3, 4
-        ON CONFLICT (level, cell_x, cell_y, dims)
-        DO UPDATE SET camera_count = cell.camera_count + EXCLUDED.camera_count;
+        {conflict};
     """
 
 
@@ -119,6 +128,14 @@ class DensityTrigger(pgtrigger.Trigger):
         if operation == "TRUNCATE":
             return f"DELETE FROM {DENSITY_TABLE}; RETURN NULL;"
         sql = apply_delta_sql(_delta_rows(operation))
+        if operation == "INSERT":
+            # The first cameras into an empty aggregate (a first import): plain rows. Two
+            # first writers at once: the loser fails on the primary key and rolls back.
+            first_fill = apply_delta_sql(_delta_rows(operation), upsert=False)
+            sql = (
+                f"IF NOT EXISTS (SELECT 1 FROM {DENSITY_TABLE}) THEN {first_fill}"
+                f" ELSE {sql} END IF;"
+            )
         if operation != "INSERT":
             # Emptied cells go; the partial index on camera_count = 0 finds them at once.
             sql += f" DELETE FROM {DENSITY_TABLE} WHERE camera_count = 0;"

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 
+from api.views.density import density_collection
+from mapping.bbox import BBox
 from mapping.camera_queries import CameraFilters, filter_cameras
 from mapping.density.cells import tile_x, tile_y
 from mapping.density.queries import (
@@ -162,6 +164,12 @@ def test_helsinki_density_at_street_city_and_country_zoom(client, db, helsinki, 
         assert len(counts) <= 2  # the whole extract falls in one or two regional cells
     if zoom == 13:
         assert len(counts) > 4  # a readable grid over the centre
+    # The text the endpoint writes is exactly the document density_collection describes.
+    bounds = BBox(*(float(v) for v in bbox.split(",")))
+    described = density_collection(
+        camera_density(CameraFilters(bbox=bounds, sources=("osm",), statuses=("active",)), zoom)
+    )
+    assert data == described
 
 
 def test_filters_the_aggregate_cannot_serve_count_the_cameras(client, db, box):

@@ -27,10 +27,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tile-degrees", type=float, help="Overrides settings.OVERPASS_TILE_DEGREES."
         )
+        parser.add_argument(
+            "--defer-derived",
+            action="store_true",
+            help="With --file: write the data only, leaving fields of view and street exposure "
+            "to `manage.py refresh_derived` (a big first import then takes seconds).",
+        )
 
     def handle(self, *args, bbox=None, file=None, overpass_url=None, tile_degrees=None, **opts):
         if not bbox and not file:
             raise CommandError(f"give --bbox {BBOX_FORMAT} or --file PATH")
+        defer_derived = opts.get("defer_derived", False)
+        if defer_derived and not file:
+            raise CommandError("--defer-derived goes with --file")
         try:
             box = parse_bbox(bbox) if bbox else None
         except BBoxError as error:
@@ -38,7 +47,9 @@ class Command(BaseCommand):
         progress = TerminalProgress("import") if sys.stderr.isatty() else Progress()
         try:
             if file:
-                summary = import_file(file, area=box, progress=progress)
+                summary = import_file(
+                    file, area=box, progress=progress, defer_derived=defer_derived
+                )
             else:
                 summary = import_bbox(box, overpass_url, tile_degrees, progress=progress)
         except (OsmFileError, OverpassError, BBoxError, DatabaseError) as error:
