@@ -109,6 +109,9 @@ DATABASES["default"]["TEST"] = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The route planner prepares its two statements once per connection (mapping/prepared.py).
+# Turn off behind a pooler in transaction mode that cannot keep them (PgBouncer < 1.21).
+PREPARED_STATEMENTS = env_flag("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # GeoDjango finds the system libraries itself on Debian; these allow overriding.

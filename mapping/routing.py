@@ -15,9 +15,11 @@ metres are the sums over its edges of the stored segment figures (and of the vir
 pieces, measured the same way), so what is shown is what the costs used.
 
 pgr_dijkstra takes its edges as SQL text. That text is a constant here: the values it
-needs (box, lambda, strict, virtual edges) are passed as transaction-local settings
-with set_config(%s) and read back with current_setting(), so nothing is ever
-formatted into SQL.
+needs (box, lambdas, strict flags, virtual edges) are passed as transaction-local
+settings with set_config(%s) and read back with current_setting(), so nothing is ever
+formatted into SQL. The settings, both searches and both lines are one statement
+(ROUTES), prepared (mapping.prepared): a request is usually two round trips, this and
+the snapping.
 """
 
 from __future__ import annotations
@@ -28,16 +30,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.conf import settings
-from django.db import connection, transaction
 
 from mapping.fov_geometry import metres_per_degree
-from mapping.snapping import (
-    DESTINATION_VERTEX,
-    ORIGIN_VERTEX,
-    Snap,
-    snap_points,
-    virtual_edges,
-)
+from mapping.prepared import fetch_prepared
+from mapping.snapping import DESTINATION_VERTEX, ORIGIN_VERTEX, Snap, snap_and_split
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -83,20 +79,11 @@ class RoutePlan:
     routes: list[Route] = field(default_factory=list)
 
 
-CONFIGURE = """
-SELECT set_config('anglemort.route_min_lon', %(min_lon)s, true),
-       set_config('anglemort.route_min_lat', %(min_lat)s, true),
-       set_config('anglemort.route_max_lon', %(max_lon)s, true),
-       set_config('anglemort.route_max_lat', %(max_lat)s, true),
-       set_config('anglemort.route_lambda', %(lambda)s, true),
-       set_config('anglemort.route_strict', %(strict)s, true),
-       set_config('anglemort.route_virtual', %(virtual)s, true)
-"""
-
-# Constant text given to pgr_dijkstra; every value comes from the settings above.
+# Constant text given to pgr_dijkstra for search {slot} (1 or 2) of a statement; every
+# value comes from the settings that statement sets first (ROUTES, "config").
 EDGES_SQL = """
 SELECT id, source, target,
-       length_m + (SELECT current_setting('anglemort.route_lambda')::float8)
+       length_m + (SELECT current_setting('anglemort.route_lambda_{slot}')::float8)
                   * weighted_exposure AS cost
 FROM mapping_streetsegment
 WHERE geom && ST_MakeEnvelope(
@@ -104,34 +91,67 @@ WHERE geom && ST_MakeEnvelope(
           (SELECT current_setting('anglemort.route_min_lat')::float8),
           (SELECT current_setting('anglemort.route_max_lon')::float8),
           (SELECT current_setting('anglemort.route_max_lat')::float8), 4326)
-  AND (exposed_m = 0 OR NOT (SELECT current_setting('anglemort.route_strict')::boolean))
+  AND (exposed_m = 0 OR NOT (SELECT current_setting('anglemort.route_strict_{slot}')::boolean))
 UNION ALL
 SELECT id, source, target,
-       length_m + (SELECT current_setting('anglemort.route_lambda')::float8)
+       length_m + (SELECT current_setting('anglemort.route_lambda_{slot}')::float8)
                   * weighted_exposure AS cost
 FROM jsonb_to_recordset((SELECT current_setting('anglemort.route_virtual')::jsonb))
      AS v(id bigint, source bigint, target bigint, length_m float8, exposed_m float8,
           weighted_exposure float8)
-WHERE exposed_m = 0 OR NOT (SELECT current_setting('anglemort.route_strict')::boolean)
+WHERE exposed_m = 0 OR NOT (SELECT current_setting('anglemort.route_strict_{slot}')::boolean)
 """
+FIRST_EDGES_SQL = EDGES_SQL.format(slot=1)
+SECOND_EDGES_SQL = EDGES_SQL.format(slot=2)
 
-# The path's edges, each turned to run the way the walker goes, as one line with the
-# sums of its edges' lengths and watched metres and the cameras that see them.
-ROUTE = """
-WITH path AS (
-    SELECT path_seq, node, edge
-    FROM pgr_dijkstra(%(edges_sql)s, %(origin)s::bigint, %(destination)s::bigint,
-                      directed => false)
-    WHERE edge <> -1
+# One or two searches and their lines in one statement (one round trip, no transaction
+# of its own: set_config(..., true) lasts until the statement's implicit one ends).
+# "config" runs first because each pgr_dijkstra takes its edges text from it. The second
+# search runs only when asked and when the first path passes a camera (else the first
+# is also the answer); it reads the first path, so it runs after it. Each path's edges
+# are turned to run the way the walker goes and joined into one line, with the sums of
+# their lengths and watched metres (added in path order) and the cameras that see them.
+ROUTES = """
+WITH config AS MATERIALIZED (
+    SELECT count(set_config(name, value, true)) AS settings
+    FROM (VALUES ('anglemort.route_min_lon', %(min_lon)s::text),
+                 ('anglemort.route_min_lat', %(min_lat)s::text),
+                 ('anglemort.route_max_lon', %(max_lon)s::text),
+                 ('anglemort.route_max_lat', %(max_lat)s::text),
+                 ('anglemort.route_virtual', %(virtual_costs)s::text),
+                 ('anglemort.route_lambda_1', %(lambda_1)s::text),
+                 ('anglemort.route_strict_1', %(strict_1)s::text),
+                 ('anglemort.route_lambda_2', %(lambda_2)s::text),
+                 ('anglemort.route_strict_2', %(strict_2)s::text)) AS s(name, value)
 ),
-virtual AS (
+virtual AS MATERIALIZED (
     SELECT * FROM jsonb_to_recordset(%(virtual)s::jsonb)
          AS v(id bigint, source bigint, target bigint, length_m float8, exposed_m float8,
               camera_ids bigint[], geom text)
 ),
-step AS (
-    SELECT p.path_seq, e.*
-    FROM path p
+first_path AS MATERIALIZED (
+    SELECT path_seq, node, edge
+    FROM pgr_dijkstra((SELECT %(first_edges)s::text FROM config),
+                      %(origin)s::bigint, %(destination)s::bigint, directed => false)
+    WHERE edge <> -1
+),
+second_path AS MATERIALIZED (
+    SELECT path_seq, node, edge
+    FROM pgr_dijkstra(
+        (SELECT %(second_edges)s::text FROM config
+         WHERE %(second)s::boolean AND EXISTS (
+             SELECT 1 FROM first_path p
+             LEFT JOIN mapping_streetsegment s ON s.id = p.edge
+             LEFT JOIN virtual v ON v.id = p.edge
+             WHERE COALESCE(s.exposed_m, v.exposed_m) > 0)),
+        %(origin)s::bigint, %(destination)s::bigint, directed => false)
+    WHERE edge <> -1
+),
+step AS MATERIALIZED (
+    SELECT p.search, p.path_seq, e.*
+    FROM (SELECT 1 AS search, * FROM first_path
+          UNION ALL
+          SELECT 2, * FROM second_path) AS p
     CROSS JOIN LATERAL (
         SELECT CASE WHEN p.node = s.source THEN s.geom ELSE ST_Reverse(s.geom) END AS geom,
                s.length_m, s.exposed_m, s.camera_ids
@@ -143,12 +163,29 @@ step AS (
         FROM virtual v WHERE v.id = p.edge
     ) AS e
 )
-SELECT ST_AsGeoJSON(ST_RemoveRepeatedPoints(ST_MakeLine(array_agg(geom ORDER BY path_seq))), 7),
-       sum(length_m), sum(exposed_m),
-       ARRAY(SELECT DISTINCT unnest(camera_ids) FROM step ORDER BY 1)
+SELECT search,
+       ST_AsGeoJSON(ST_RemoveRepeatedPoints(ST_MakeLine(array_agg(geom ORDER BY path_seq))), 7),
+       sum(length_m ORDER BY path_seq), sum(exposed_m ORDER BY path_seq),
+       ARRAY(SELECT DISTINCT c FROM step AS t, unnest(t.camera_ids) AS c
+             WHERE t.search = step.search ORDER BY 1)
 FROM step
-HAVING count(*) > 0
+GROUP BY search
+ORDER BY search
 """
+
+# A path found: its [lon, lat] coordinates, length_m, exposed_m and camera ids.
+Found = tuple[list[tuple[float, float]], float, float, list[int]]
+
+
+@dataclass(frozen=True)
+class Search:
+    """One Dijkstra: lambda, and whether watched segments are left out."""
+
+    lam: float
+    strict: bool = False
+
+
+SHORTEST = Search(0.0)
 
 
 def avoidance_lambda(level: float) -> float:
@@ -186,34 +223,48 @@ def search_box(a: Snap, b: Snap, margin_m: float) -> dict[str, str]:
     }
 
 
-def find_path(box: dict[str, str], lam: float, strict: bool, edges: list[dict]) -> tuple | None:
-    """One Dijkstra inside the box: (coordinates, length_m, exposed_m, camera ids), or
-    None when the ends are not connected there."""
+def find_paths(
+    box: dict[str, str], first: Search, second: Search | None, edges: list[dict]
+) -> tuple[Found | None, Found | None]:
+    """Search first and, when the path it finds passes a camera, second, inside the box.
+
+    None for a search that found no path (the ends are not connected there) or that
+    did not run.
+    """
     costs = [{k: v for k, v in e.items() if k not in {"geom", "camera_ids"}} for e in edges]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            CONFIGURE,
-            {
-                **box,
-                "lambda": repr(float(lam)),
-                "strict": "true" if strict else "false",
-                "virtual": json.dumps(costs),
-            },
+    other = second or first
+    rows = fetch_prepared(
+        ROUTES,
+        {
+            **box,
+            "virtual_costs": json.dumps(costs),
+            "lambda_1": repr(float(first.lam)),
+            "strict_1": "true" if first.strict else "false",
+            "lambda_2": repr(float(other.lam)),
+            "strict_2": "true" if other.strict else "false",
+            "virtual": json.dumps(edges),
+            "first_edges": FIRST_EDGES_SQL,
+            "second_edges": SECOND_EDGES_SQL,
+            "second": second is not None,
+            "origin": ORIGIN_VERTEX,
+            "destination": DESTINATION_VERTEX,
+        },
+    )
+    found: dict[int, Found] = {
+        search: (
+            [tuple(point) for point in json.loads(geojson)["coordinates"]],
+            length_m,
+            exposed_m,
+            list(cameras),
         )
-        cursor.execute(
-            ROUTE,
-            {
-                "edges_sql": EDGES_SQL,
-                "origin": ORIGIN_VERTEX,
-                "destination": DESTINATION_VERTEX,
-                "virtual": json.dumps(edges),
-            },
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    coordinates = [tuple(point) for point in json.loads(row[0])["coordinates"]]
-    return coordinates, row[1], row[2], list(row[3])
+        for search, geojson, length_m, exposed_m, cameras in rows
+    }
+    return found.get(1), found.get(2)
+
+
+def find_path(box: dict[str, str], search: Search, edges: list[dict]) -> Found | None:
+    """One Dijkstra inside the box, or None when the ends are not connected there."""
+    return find_paths(box, search, None, edges)[0]
 
 
 def search_margins(distance_m: float) -> list[float]:
@@ -234,7 +285,8 @@ def plan_routes(
 
     avoid is a level in 0..1 or "strict". Raises RouteError for input that cannot be
     routed (far from any way, too far apart, same place) and NoRouteError when no
-    walkable connection exists.
+    walkable connection exists. Usually two statements: snapping with the virtual
+    edges, then both searches in the first box that connects the ends.
     """
     if geodesic_distance_m(origin, destination) > settings.ROUTE_MAX_DISTANCE_M:
         raise RouteError(
@@ -242,7 +294,7 @@ def plan_routes(
             f"the points are more than {settings.ROUTE_MAX_DISTANCE_M:g} m apart; "
             "plan a shorter walk",
         )
-    start, end = snap_points([origin, destination])
+    start, end, edges = snap_and_split(origin, destination)
     for name, found in (("from", start), ("to", end)):
         if found is None or found.distance_m > settings.ROUTE_MAX_SNAP_DISTANCE_M:
             raise RouteError(
@@ -252,39 +304,40 @@ def plan_routes(
     if start.segment_id == end.segment_id and math.isclose(start.fraction, end.fraction):
         raise RouteError("to", "both points join the walkable ways at the same place")
     plan = RoutePlan(start, end)
-    with transaction.atomic():  # set_config(..., true) lasts until the end of it
-        edges = virtual_edges(start, end)
-        shortest = box = margin = None
-        for margin in search_margins(
-            geodesic_distance_m((start.lon, start.lat), (end.lon, end.lat))
-        ):
-            box = search_box(start, end, margin)
-            shortest = find_path(box, 0.0, False, edges)
-            if shortest is not None:
-                break
-        if shortest is None:
-            raise NoRouteError("no walkable route connects these points")
-        plan.routes.append(_route("shortest", shortest, 0.0))
-        if shortest[2] <= 0:
-            # Nothing to avoid: any other route costs at least its own length, more.
-            plan.routes.append(_route("avoiding", shortest, avoid))
-        else:
-            plan.routes.append(_avoiding_route(start, end, box, margin, avoid, edges))
+    avoiding_search = Search(0.0, True) if avoid == "strict" else Search(avoidance_lambda(avoid))
+    shortest = avoiding = box = margin = None
+    for margin in search_margins(geodesic_distance_m((start.lon, start.lat), (end.lon, end.lat))):
+        box = search_box(start, end, margin)
+        shortest, avoiding = find_paths(box, SHORTEST, avoiding_search, edges)
+        if shortest is not None:
+            break
+    if shortest is None:
+        raise NoRouteError("no walkable route connects these points")
+    plan.routes.append(_route("shortest", shortest, 0.0))
+    if shortest[2] <= 0:
+        # Nothing to avoid: any other route costs at least its own length, more.
+        plan.routes.append(_route("avoiding", shortest, avoid))
+    elif avoid != "strict":
+        # Same box, same edges: the ends are connected for this search too.
+        plan.routes.append(_route("avoiding", avoiding, float(avoid)))
+    else:
+        plan.routes.append(_strict_route(start, end, box, margin, avoiding, edges))
     shortest_length = plan.routes[0].length_m
     for route in plan.routes:
         route.detour_ratio = route.length_m / shortest_length if shortest_length > 0 else 1.0
     return plan
 
 
-def _avoiding_route(start: Snap, end: Snap, box, margin: float, avoid, edges) -> Route:
-    """The avoiding variant inside the box where the shortest route was found; strict mode
-    also tries one larger box before falling back to the least-watched route."""
-    if avoid != "strict":
-        found = find_path(box, avoidance_lambda(float(avoid)), False, edges)
-        return _route("avoiding", found, float(avoid))
-    for grown in (box, search_box(start, end, margin * settings.ROUTE_SEARCH_GROWTH)):
-        found = find_path(grown, 0.0, True, edges)
-        if found is not None:
-            return _route("avoiding", found, "strict")
-    found = find_path(box, settings.ROUTE_LEAST_WATCHED_LAMBDA, False, edges)
+def _strict_route(
+    start: Snap, end: Snap, box: dict[str, str], margin: float, found: Found | None, edges
+) -> Route:
+    """Strict mode: the unwatched route found in the box of the shortest route, else one
+    in a larger box, else the least-watched route in the first box, with a notice."""
+    if found is not None:
+        return _route("avoiding", found, "strict")
+    grown = search_box(start, end, margin * settings.ROUTE_SEARCH_GROWTH)
+    found = find_path(grown, Search(0.0, True), edges)
+    if found is not None:
+        return _route("avoiding", found, "strict")
+    found = find_path(box, Search(settings.ROUTE_LEAST_WATCHED_LAMBDA), edges)
     return _route("avoiding", found, "strict", STRICT_FALLBACK_NOTICE)

@@ -7,6 +7,7 @@ the first benchmark.
 from __future__ import annotations
 
 import random
+import time
 
 from django.conf import settings
 
@@ -31,9 +32,12 @@ from mapping.bench.databases import (
 )
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient
+from mapping.bench.stats import Timing
 
 HELSINKI_FILE = "fixtures/helsinki.osm.pbf"
 PEER_MEDIAN_MS = 56.0  # the peer GeoDjango camera map, quoted in issue #8 (not measured here)
+# Rounds over the Helsinki walks: about 15 s in all, and medians of a few hundred samples.
+ROUTE_ROUNDS = 10
 NAMES = ("helsinki_import", "helsinki_fov", "helsinki_bbox", "helsinki_route")
 
 IMPORT_CODE = f"""
@@ -172,8 +176,15 @@ def route_path(a, b) -> str:
     return f"/api/routes/?from={a[0]:.6f},{a[1]:.6f}&to={b[0]:.6f},{b[1]:.6f}"
 
 
-def time_routes(client, conn, pairs, lam: float):
-    """API timing and raw pgr_dijkstra timing (shortest + avoiding) for the same pairs."""
+def time_routes(client, conn, pairs, lam: float, rounds: int = 1):
+    """API timing and raw pgr_dijkstra timing (shortest + avoiding) for the same pairs.
+
+    The measurements are interleaved: for each walk, in each round, the API request,
+    the two raw searches and the one raw search are timed one after the other (their
+    order alternating between rounds), so a change of load on the machine during the
+    run weighs on the API and on its baseline alike, and the ratio of the medians
+    holds from one run to the next.
+    """
     answered, lengths = [], []
     for a, b in pairs:
         try:
@@ -186,15 +197,35 @@ def time_routes(client, conn, pairs, lam: float):
     if not answered:
         raise EndpointError("no route request answered 200")
     paths = [route_path(a, b) for a, b in answered]
-    api = time_gets(client, paths, len(paths), warmup=0)
     vertices = [
         (baselines.nearest_vertex(conn, *a), baselines.nearest_vertex(conn, *b))
         for a, b in answered
     ]
-    raw_one = baselines.time_dijkstra_pairs(conn, vertices, [lam])
-    raw_two = baselines.time_dijkstra_pairs(conn, vertices, [0.0, lam])
+    both = [baselines.whole_graph_edges_sql(v) for v in (0.0, lam)]
+    one = [baselines.whole_graph_edges_sql(lam)]
+
+    def raw(edges: list[str], pair: tuple[int, int]) -> None:
+        for text in edges:
+            conn.execute(baselines.DIJKSTRA_SQL, [text, *pair]).fetchone()
+
+    def api(path: str) -> None:
+        status, body = client.get(path)
+        if status != 200:
+            raise EndpointError(f"GET {path} answered {status}: {body[:300]!r}")
+
+    for pair in vertices:  # warm-up of the baseline (the API was warmed up above)
+        raw(both, pair)
+    samples: dict[str, list[float]] = {"api": [], "two": [], "one": []}
+    for round_no in range(rounds):
+        for path, pair in zip(paths, vertices, strict=True):
+            calls = [("api", api, (path,)), ("two", raw, (both, pair)), ("one", raw, (one, pair))]
+            for name, call, args in calls if round_no % 2 == 0 else reversed(calls):
+                started = time.perf_counter()
+                call(*args)
+                samples[name].append((time.perf_counter() - started) * 1000)
     walked = f"{len(answered)} walks, shortest routes {min(lengths):.0f}-{max(lengths):.0f} m"
-    return api, raw_one, raw_two, walked
+    api_timing, raw_two, raw_one = (Timing(tuple(samples[k])) for k in ("api", "two", "one"))
+    return api_timing, raw_one, raw_two, walked
 
 
 def _route(config: BenchConfig, client: HttpClient, floor) -> Measurement:
@@ -207,13 +238,14 @@ def _route(config: BenchConfig, client: HttpClient, floor) -> Measurement:
     lam = avoidance_lambda(settings.ROUTE_DEFAULT_AVOIDANCE)
     with connect(database_name("helsinki")) as conn:
         pairs = route_pairs(conn, max(config.route_pairs, 20), config.seed, 300, 2500)
-        api, raw_one, raw_two, answered = time_routes(client, conn, pairs, lam)
+        api, raw_one, raw_two, answered = time_routes(client, conn, pairs, lam, ROUTE_ROUNDS)
     return Measurement(
         "helsinki_route", title, target, "ms", value=api.median, baseline=raw_two.median,
         baseline_name="raw pgr_dijkstra over the whole graph, shortest + avoiding (the two "
                       "searches an answer holds)",
         check=lambda v, r: r is not None and r <= 1.5,
-        detail=(f"{answered} (0.3-2.5 km apart); API {api.describe()}; one raw "
+        detail=(f"{answered} (0.3-2.5 km apart), each timed {ROUTE_ROUNDS} times, "
+                f"interleaved with its baseline; API {api.describe()}; one raw "
                 f"pgr_dijkstra alone: median {raw_one.median:.1f} ms "
                 f"({api.median / raw_one.median:.2f}x); HTTP floor: median "
                 f"{floor.median:.1f} ms."),

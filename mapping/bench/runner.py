@@ -31,8 +31,9 @@ LIMITS = {
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
     "around the walk, plus snapping and the exposure of both lines.",
-    "helsinki_route": "an answer runs two bounded searches plus snapping and exposure; the raw "
-    "baseline does the two searches only.",
+    "helsinki_route": "an answer is two statements (snapping with cutting, then both searches "
+    "and the lines); the searches read about half the Helsinki graph each, close to the raw "
+    "whole-graph baseline, so the snapping and the HTTP round trip are what remains.",
     "pbf_import": "Python tag normalisation and COPY formatting (about 1 s for 50,000 cameras), "
     "the INSERT's index upkeep and density cells (about 2 s: some 3.5 cells per camera over 14 "
     "zoom levels) and the read itself (0.5-1 s); fields of view and exposure are measured "

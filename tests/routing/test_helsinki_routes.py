@@ -154,3 +154,12 @@ def test_exposure_follows_a_camera_added_then_removed(helsinki):
     camera.save()
     refresh_derived_data([camera.pk])
     assert exposure_snapshot() == before
+
+
+def test_prepared_statements_plan_the_same_routes_as_plain_ones(helsinki, settings):
+    walks = seeded_pairs()[:6]
+    for avoid in (0.5, "strict"):
+        prepared = [plan_routes(a, b, avoid) for a, b in walks]
+        settings.PREPARED_STATEMENTS = False
+        assert [plan_routes(a, b, avoid) for a, b in walks] == prepared
+        settings.PREPARED_STATEMENTS = True
