@@ -249,6 +249,8 @@ def _export(config: BenchConfig) -> Measurement:
     )  # fmt: skip
 
 
+# Seconds of load before the measured run, so that it measures the steady state.
+WARM_UP_SECONDS = 15.0
 LOAD_SHARES = {"bbox": 0.70, "density": 0.25, "route": 0.05}
 # View centres are drawn from this many cameras (where people look follows the data).
 VIEW_CENTRES = 20_000
@@ -339,12 +341,16 @@ def _load(config: BenchConfig, name: str) -> tuple[Measurement, LoadResult | Non
             return Measurement.not_measured(name, title, target, "ms", missing), None
     with connect(scale_db(config)) as conn:
         mix = make_mix(config, conn, config.seed)
-        probe_mix = make_mix(config, conn, config.seed + 100)
+        warm_mix = make_mix(config, conn, config.seed + 100)
+        probe_mix = make_mix(config, conn, config.seed + 200)
     distinct = len({path for _, path in mix})
     probe_s = 5.0 if config.quick else CAPACITY_SECONDS
-    # The load test starts with an empty response cache. The capacity probe runs after it,
-    # so it cannot warm the cache for the test (with repeated requests it is mostly hits).
+    warm_s = 2.0 if config.quick else WARM_UP_SECONDS
+    # The server starts with an empty response cache, then takes the same rate of another
+    # draw of the same kind of requests for warm_s (not measured, as load tools ramp up),
+    # and only then the measured run. The capacity probe comes last, on a third draw.
     with Gunicorn(scale_db(config), cached=True) as server:
+        warm = run_load(server.port, warm_mix, config.load_rate, warm_s)
         result = run_load(server.port, mix, config.load_rate, config.load_seconds)
         capacity = run_capacity(server.port, probe_mix, 2 * server.workers, probe_s)
         workers = server.workers
@@ -363,7 +369,10 @@ def _load(config: BenchConfig, name: str) -> tuple[Measurement, LoadResult | Non
                 f"{sum(result.errors.values())} errors {dict(result.errors) or ''}; "
                 f"{result.achieved_rps:.0f} answers/s over {result.wall_s:.1f} s; {kinds}. "
                 f"Requests: {described}; {distinct:,} different URLs among {len(mix):,}. "
-                f"The response cache started empty: {_cache_summary(result)}. Gunicorn: "
+                f"Answers: {_cache_summary(result)}. Warm-up before it, from an empty cache "
+                f"({warm_s:g} s at the same rate, another draw): p99 "
+                f"{warm.quantile(0.99) if warm.ok else float('nan'):.0f} ms, "
+                f"{sum(warm.errors.values())} errors. Gunicorn: "
                 f"{workers} sync workers. Capacity measured right after (closed loop, "
                 f"{2 * workers} clients, {probe_s:g} s, another draw of the same kind): "
                 f"{capacity.achieved_rps:.1f} answers/s, median "
