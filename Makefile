@@ -19,7 +19,7 @@ export PGOPTIONS := --client-min-messages=warning
 ## demo: install everything, load the Helsinki extract and serve http://127.0.0.1:8000/
 demo: setup secret migrate load-demo
 	$(MANAGE) collectstatic --noinput -v 0
-	$(MANAGE) create_demo_admin
+	$(MANAGE) create_demo_admin --site http://$(HOST):$(PORT)
 	@echo "Serving Angle Mort at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
 	$(VENV)/bin/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3 --timeout 300 \
 		--access-logformat '%(m)s %(U)s %(s)s %(b)s %(M)sms' --access-logfile -

@@ -36,3 +36,13 @@ def test_admin_camera_search_finds_by_osm_id_and_operator(admin_client):
     assert "Alpha Security" in by_id and "Beta Watch" not in by_id
     by_operator = admin_client.get("/admin/mapping/camera/", {"q": "beta"}).content.decode()
     assert "Beta Watch" in by_operator and "Alpha Security" not in by_operator
+
+
+def test_the_demo_admin_command_prints_where_to_log_in_with_a_working_password(client, capsys):
+    from django.core.management import call_command
+
+    call_command("create_demo_admin", site="http://127.0.0.1:8013/")
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8013/admin/" in out
+    password = out.split("password '")[1].split("'")[0]
+    assert client.login(username="admin", password=password)

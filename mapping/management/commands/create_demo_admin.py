@@ -8,12 +8,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default=DEMO_ADMIN_USERNAME)
+        parser.add_argument(
+            "--site", default="http://127.0.0.1:8000", help="where the app is served"
+        )
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, site: str, **options):
         password = create_demo_admin(username)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo admin: http://127.0.0.1:8000/admin/  user '{username}'  "
-                f"password '{password}'"
+                f"Demo admin: {site.rstrip('/')}/admin/  user '{username}'  password '{password}'"
             )
         )
