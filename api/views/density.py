@@ -121,16 +121,23 @@ class DensityView(GenericAPIView):
         )
 
 
+def _collection_head(density: Density) -> dict:
+    """Every member of the collection but its features."""
+    return {
+        "type": "FeatureCollection",
+        "zoom": density.zoom,
+        "cell_level": density.level,
+        "cell_size_px": CELL_SIZE_PX,
+        "aggregated": density.from_aggregate,
+        "total": density.total,
+    }
+
+
 def density_collection(density: Density) -> dict:
     """The cells as a FeatureCollection (RFC 7946), with the zoom and the total beside."""
     level = density.level
     return {
-        "type": "FeatureCollection",
-        "zoom": density.zoom,
-        "cell_level": level,
-        "cell_size_px": CELL_SIZE_PX,
-        "aggregated": density.from_aggregate,
-        "total": density.total,
+        **_collection_head(density),
         "features": [
             {
                 "type": "Feature",
@@ -176,12 +183,5 @@ def density_geojson(density: Density, decimals: int = 6) -> str:
         )
         for x, y, count in density.cells
     )
-    head = {
-        "type": "FeatureCollection",
-        "zoom": density.zoom,
-        "cell_level": level,
-        "cell_size_px": CELL_SIZE_PX,
-        "aggregated": density.from_aggregate,
-        "total": density.total,
-    }
-    return json.dumps(head, separators=(",", ":"))[:-1] + ',"features":[' + features + "]}"
+    head = json.dumps(_collection_head(density), separators=(",", ":"))
+    return head[:-1] + ',"features":[' + features + "]}"
