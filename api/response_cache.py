@@ -51,12 +51,10 @@ def request_key(request: HttpRequest) -> str:
     )
 
 
-def entity_tag(token: str, key: str) -> str:
-    return '"' + _digest(f"{token}|{key}") + '"'
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def answer_digest(token: str, key: str) -> str:
+    """Names one answer to one question about one state of the data: the ETag's value and
+    the cache key."""
+    return hashlib.sha256(f"{token}|{key}".encode()).hexdigest()[:32]
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -76,15 +74,14 @@ def cached_by_camera_data(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        token = camera_data_token()
-        key = request_key(request)
-        etag = entity_tag(token, key)
+        digest = answer_digest(camera_data_token(), request_key(request))
+        etag = f'"{digest}"'
         if _matches(request.headers.get("If-None-Match", ""), etag):
             response = HttpResponseNotModified()
             _label(response, etag, "revalidated")
             return response
         store = caches[CACHE_ALIAS] if settings.API_RESPONSE_CACHE else None
-        cache_key = f"answer:{etag.strip(chr(34))}"
+        cache_key = f"answer:{digest}"
         stored = store.get(cache_key) if store is not None else None
         if stored is not None:
             content_type, body = stored

@@ -8,7 +8,6 @@ The synthetic set lives in its own database and is kept between runs (generating
 from __future__ import annotations
 
 import json
-import math
 import time
 
 from django.conf import settings
@@ -37,7 +36,7 @@ from mapping.bench.helsinki import guarded, route_pairs, route_path, time_routes
 from mapping.bench.load import LoadResult, run_capacity, run_load, shuffled_mix
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
-from mapping.bench.viewers import reader_requests
+from mapping.bench.viewers import reader_requests, screen_box
 from mapping.synthetic import SyntheticSpec
 from mapping.synthetic.cities import metres_to_degrees
 
@@ -52,7 +51,6 @@ FRANCE = (-5.2, 41.3, 9.6, 51.1)
 COUNTRY_ZOOM = 6
 EXPORT_PATH = "/api/export/cameras.geojson"
 CENTRE_SIDE_M = 6000.0
-SCREEN_PX = (1440, 900)
 CAPACITY_SECONDS = 20.0
 
 COUNT_CODE = f"""
@@ -91,13 +89,6 @@ def centre_box(config: BenchConfig) -> tuple[float, float, float, float]:
     min_lon, min_lat, max_lon, max_lat = spec.graph().bounds()
     return (max(min_lon, lon - float(dlon)), max(min_lat, lat - float(dlat)),
             min(max_lon, lon + float(dlon)), min(max_lat, lat + float(dlat)))  # fmt: skip
-
-
-def screen(lon: float, lat: float, zoom: int) -> tuple[float, float, float, float]:
-    """What a 1440 x 900 pixel map shows at a zoom (256-pixel Web Mercator tiles)."""
-    half_w = SCREEN_PX[0] / 2 * 360 / (256 * 2**zoom)
-    half_h = SCREEN_PX[1] / 2 * 360 / (256 * 2**zoom) * math.cos(math.radians(lat))
-    return (lon - half_w, lat - half_h, lon + half_w, lat + half_h)
 
 
 def viewport(centre: tuple[float, float]) -> tuple[float, float, float, float]:
@@ -271,16 +262,9 @@ def benchmark_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]
     for zoom in range(7, 13):
         for lon, lat in VIEWPORT_CENTRES[::2]:
             density.append(
-                f"/api/density/?in_bbox={bbox_param(screen(lon, lat, zoom))}&zoom={zoom}"
+                f"/api/density/?in_bbox={screen_box(lon, lat, zoom).param()}&zoom={zoom}"
             )
-    routes = [
-        route_path(a, b) for a, b in route_pairs(conn, 40, seed, 500, 2000, centre_box(config))
-    ]
-    parts = {"bbox": bbox_paths, "density": density, "route": routes}
-    total = int(config.load_rate * config.load_seconds)
-    return shuffled_mix(
-        {kind: (LOAD_SHARES[kind], paths) for kind, paths in parts.items() if paths}, total, seed
-    )
+    return _with_walks_shuffled(config, conn, seed, {"bbox": bbox_paths, "density": density})
 
 
 def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
@@ -296,10 +280,16 @@ def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
     parts = {
         "bbox": reader_requests(centres, counts["bbox"], "bbox", seed, max_area),
         "density": reader_requests(centres, counts["density"], "density", seed + 1, max_area),
-        "route": [
-            route_path(a, b) for a, b in route_pairs(conn, 40, seed, 500, 2000, centre_box(config))
-        ],
     }
+    return _with_walks_shuffled(config, conn, seed, parts)
+
+
+def _with_walks_shuffled(config: BenchConfig, conn, seed: int, parts: dict[str, list[str]]):
+    """``parts`` plus 40 walks of 0.5-2 km in the central square, mixed in LOAD_SHARES:
+    one (kind, path) per slot of the load test."""
+    walks = route_pairs(conn, 40, seed, 500, 2000, centre_box(config))
+    parts = {**parts, "route": [route_path(a, b) for a, b in walks]}
+    total = int(config.load_rate * config.load_seconds)
     return shuffled_mix(
         {kind: (LOAD_SHARES[kind], paths) for kind, paths in parts.items() if paths}, total, seed
     )

@@ -16,7 +16,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mapping.density.cells import MAX_MERCATOR_LAT, tile_lat
+from mapping.density.cells import MAX_MERCATOR_LAT, tile_lat, tile_lon, tile_x, tile_y
 
 SCREEN_PX = (1440, 900)
 CAMERA_PAD = 0.3  # static/js/main.js: the camera layer loads the view padded by 30 %
@@ -54,26 +54,15 @@ def screen_box(lon: float, lat: float, zoom: int, pad: float = 0.0) -> Box:
     )
 
 
-def _tile_x(lon: float, n: int) -> int:
-    return min(max(math.floor((lon + 180) / 360 * n), 0), n - 1)
-
-
-def _tile_y(lat: float, n: int) -> int:
-    lat = min(max(lat, -MAX_MERCATOR_LAT), MAX_MERCATOR_LAT)
-    y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n
-    return min(max(math.floor(y), 0), n - 1)
-
-
 def snap_to_tiles(box: Box, zoom: int) -> Box:
     """The smallest area of whole tiles of ``zoom`` holding ``box`` (geo.js snapToTiles)."""
-    n = 2**zoom
-    west, east = _tile_x(box.west, n), _tile_x(box.east, n)
-    north, south = _tile_y(box.north, n), _tile_y(box.south, n)
+    west, east = tile_x(box.west, zoom), tile_x(box.east, zoom)
+    north, south = tile_y(box.north, zoom), tile_y(box.south, zoom)
     return Box(
-        max(-180.0, west / n * 360 - 180 + SNAP_INSET_DEG),
-        max(-90.0, tile_lat(south + 1, zoom) + SNAP_INSET_DEG),
-        min(180.0, (east + 1) / n * 360 - 180 - SNAP_INSET_DEG),
-        min(90.0, tile_lat(north, zoom) - SNAP_INSET_DEG),
+        tile_lon(west, zoom) + SNAP_INSET_DEG,
+        tile_lat(south + 1, zoom) + SNAP_INSET_DEG,
+        tile_lon(east + 1, zoom) - SNAP_INSET_DEG,
+        tile_lat(north, zoom) - SNAP_INSET_DEG,
     )
 
 
