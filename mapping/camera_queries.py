@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import FloatField, Func, QuerySet, TextField
+from django.db.models import FloatField, Func, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
@@ -80,21 +80,8 @@ def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> Q
     """The cameras matching ``filters``, without any ordering (callers choose one)."""
     cameras = Camera.objects.all() if cameras is None else cameras
     if filters.bbox is not None:
-        # && lets the GiST index find candidates, then plain coordinate ranges make the test
-        # exact (&& alone compares float4-rounded boxes and lets in points a few cm
-        # outside). For points this equals ST_Intersects at a quarter of its cost on
-        # dense viewports. Points on the box's edge are inside.
-        box = filters.bbox
-        cameras = (
-            cameras.filter(location__bboverlaps=box.polygon())
-            .alias(lon=PointX("location"), lat=PointY("location"))
-            .filter(
-                lon__gte=box.min_lon,
-                lon__lte=box.max_lon,
-                lat__gte=box.min_lat,
-                lat__lte=box.max_lat,
-            )
-        )
+        cameras = cameras.filter(location__bboverlaps=filters.bbox.polygon())
+        cameras = _exactly_inside(cameras, filters.bbox)
     for lookup, values in (
         ("source__in", filters.sources),
         ("status__in", filters.statuses),
@@ -110,6 +97,31 @@ def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> Q
     if filters.updated_since is not None:
         cameras = cameras.filter(updated_at__gte=filters.updated_since)
     return cameras.order_by()
+
+
+# PostGIS box operators (&&, @) compare float4 boxes rounded outwards: at most one float4
+# step (1.5e-5 degrees at 180) on each side, the point's and the query box's. A point whose
+# box is inside the query box shrunk by this margin is certainly inside the real box.
+FLOAT4_SAFE_MARGIN_DEG = 1e-4
+
+
+def _exactly_inside(cameras: QuerySet, box: BBox) -> QuerySet:
+    """Keep the cameras whose point is inside box, edges included, exactly.
+
+    && alone (the GiST index's test) lets in points a few centimetres outside. Comparing
+    ST_X/ST_Y is exact but costs about 0.35 microseconds a row, a third of a dense
+    viewport's time, so it only runs for the points within FLOAT4_SAFE_MARGIN_DEG of an
+    edge: the others pass the cheap ``@`` test against the shrunk box first. For points
+    this equals ST_Intersects at a fraction of its cost.
+    """
+    cameras = cameras.alias(lon=PointX("location"), lat=PointY("location"))
+    exact = Q(
+        lon__gte=box.min_lon, lon__lte=box.max_lon, lat__gte=box.min_lat, lat__lte=box.max_lat
+    )
+    inner = box.shrunk(FLOAT4_SAFE_MARGIN_DEG)
+    if inner is None:
+        return cameras.filter(exact)
+    return cameras.filter(Q(location__contained=inner.polygon()) | exact)
 
 
 # --- Features built by PostgreSQL (mapping/geojson_sql.py) --------------------------------
@@ -132,17 +144,18 @@ class FeaturePage:
     count: int
 
 
-# Inside a box, the matching ids are collected once (one pass over the GiST index and
-# the heap), then counted and paged from that list: one statement, each row read once.
+# Inside a box, one pass over the GiST index and the heap both counts the matching cameras
+# (a window over every row) and keeps the ids of the page (a top-N sort); only the page's
+# rows are then read again to write their features.
 PAGE_IN_BOX = """
-WITH matching AS MATERIALIZED ({ids})
-SELECT total.n, page.feature
-FROM (SELECT count(*) AS n FROM matching) AS total
-LEFT JOIN LATERAL (
-    SELECT {feature} AS feature, "mapping_camera"."id"
-    FROM "mapping_camera"
-    WHERE "mapping_camera"."id" IN (SELECT id FROM matching ORDER BY id LIMIT %s OFFSET %s)
-) AS page ON true
+WITH page AS (
+    SELECT count(*) OVER () AS total, matching.id
+    FROM ({ids}) AS matching
+    ORDER BY matching.id
+    LIMIT %s OFFSET %s
+)
+SELECT page.total, {feature}
+FROM page JOIN "mapping_camera" ON "mapping_camera"."id" = page.id
 ORDER BY page.id
 """
 
@@ -164,7 +177,10 @@ def feature_page(
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, page_size, offset])
             rows = cursor.fetchall()
-        return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
+        if rows:
+            return FeaturePage([feature for _, feature in rows], rows[0][0])
+        # No row: nothing matches, or the page is past the last one (its 404 names the last).
+        return FeaturePage([], 0 if page_number == 1 else cameras.count())
     # Without a box (a whole-table walk), the primary key index gives the page directly;
     # one extra row says whether another page follows, so COUNT runs only when it does.
     rows = list(with_features(cameras.order_by("id"), with_fov)[offset : offset + page_size + 1])

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from api.pagination import CameraPagination
+from mapping.bbox import BBox
 from mapping.models import Camera
 from tests.api.conftest import body, inside
 from tests.factories import make_camera, point
@@ -161,6 +162,41 @@ def test_cameras_on_the_edges_of_the_box_are_inside_and_just_outside_are_not(cli
     listed = set(_ids(client.get(f"{URL}?in_bbox={box}")))
     assert {corner.pk, edge.pk} <= listed
     assert not {outside.pk, below.pk} & listed
+
+
+@pytest.mark.parametrize("offset", [1e-7, 3e-6, 2e-5, 9e-5, 1.1e-4, 3e-4])
+def test_points_near_the_edges_are_classified_exactly_where_float4_boxes_are_coarsest(
+    client, db, offset
+):
+    # Near 180 degrees a float4 step is 1.5e-5 degrees: the index's boxes blur there, and
+    # only the points within the safe margin of an edge go through the exact comparison.
+    box = BBox(179.5, 84.5, 179.9, 84.9)
+    mid_lon, mid_lat = 179.7, 84.7
+    within = [
+        make_camera(location=point(box.max_lon - offset, mid_lat)),
+        make_camera(location=point(box.min_lon + offset, mid_lat)),
+        make_camera(location=point(mid_lon, box.max_lat - offset)),
+        make_camera(location=point(mid_lon, box.min_lat + offset)),
+    ]
+    outside = [
+        make_camera(location=point(box.max_lon + offset, mid_lat)),
+        make_camera(location=point(box.min_lon - offset, mid_lat)),
+        make_camera(location=point(mid_lon, box.max_lat + offset)),
+        make_camera(location=point(mid_lon, box.min_lat - offset)),
+    ]
+    answer = client.get(f"{URL}?in_bbox={box}").json()
+    listed = {f["id"] for f in answer["features"]}
+    assert listed == {camera.pk for camera in within}
+    assert not listed & {camera.pk for camera in outside}
+    assert answer["count"] == 4
+
+
+def test_a_box_narrower_than_the_safe_margin_still_finds_its_cameras(client, db):
+    box = BBox(2.35, 48.85, 2.35005, 48.85005)
+    camera = make_camera(location=point(2.35001, 48.85004))
+    make_camera(location=point(2.35006, 48.85004))
+    answer = client.get(f"{URL}?in_bbox={box}").json()
+    assert [f["id"] for f in answer["features"]] == [camera.pk]
 
 
 @pytest.mark.parametrize(
