@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend
-from django_filters.utils import translate_validation
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -34,12 +32,8 @@ GEOJSON_RENDERERS = [GeoJSONRenderer, JSONRenderer]
 
 def validated_filters(view, request) -> CameraFilters:
     """The request's filters through the view's FilterSet; invalid ones raise a 400."""
-    filterset: CameraFilterSet = DjangoFilterBackend().get_filterset(
-        request, view.get_queryset(), view
-    )
-    if not filterset.is_valid():
-        raise translate_validation(filterset.errors)
-    return filterset.camera_filters()
+    filterset_class: type[CameraFilterSet] = view.filterset_class
+    return filterset_class.validated(request.query_params)
 
 
 class FovOption(serializers.Serializer):

@@ -226,6 +226,8 @@ def test_the_maximum_box_area_is_a_setting(client, db, settings):
     response = client.get(f"{URL}?in_bbox=2,48,3,49")
     assert response.status_code == 400
     assert "more than the 0.5 allowed" in response.json()["errors"]["in_bbox"][0]
+    settings.API_MAX_BBOX_AREA_DEG2 = 2.0  # read at each request, not once per process
+    assert client.get(f"{URL}?in_bbox=2,48,3,49").status_code == 200
 
 
 def test_whole_helsinki_box_lists_every_demo_camera(client, db, helsinki):
