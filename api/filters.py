@@ -9,6 +9,7 @@ select the same cameras for the same query string.
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import django_filters
@@ -172,10 +173,13 @@ def _camera_filters(data: dict) -> CameraFilters:
 @functools.cache
 def _form_class(filterset_class: type[CameraFilterSet], max_area_deg2: float | None):
     """The FilterSet's form class for a box limit (the limit is a key: tests change it)."""
-    filterset = filterset_class(queryset=Camera.objects.none())
-    if filterset_class.limit_bbox_area:
-        filterset.filters["in_bbox"].extra["max_area_deg2"] = max_area_deg2
-    return filterset.get_form_class()
+    form_class = filterset_class(queryset=Camera.objects.none()).get_form_class()
+    # The box field is copied and given this limit: django-filter may hand back a field
+    # built earlier, with the limit of that time.
+    box_field = copy.deepcopy(form_class.base_fields["in_bbox"])
+    box_field.max_area_deg2 = max_area_deg2
+    form_class.base_fields["in_bbox"] = box_field
+    return form_class
 
 
 class ExportFilterSet(CameraFilterSet):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import wraps
+from importlib import metadata
 
 from django.conf import settings
 from django.core.cache import caches
@@ -25,10 +26,19 @@ from django.utils.cache import patch_vary_headers
 
 from mapping.data_version import camera_data_token
 
+
+def _package_version() -> str:
+    try:
+        return metadata.version("angle-mort")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unversioned"
+
+
 # Browsers and proxies may store the answer but must revalidate it before each use.
 CACHE_CONTROL = "public, no-cache"
 CACHE_STATUS_HEADER = "X-Cache"
 CACHE_ALIAS = "responses"
+CODE_VERSION = _package_version()
 
 
 def request_key(request: HttpRequest) -> str:
@@ -42,11 +52,25 @@ def request_key(request: HttpRequest) -> str:
     return "|".join(
         (
             f"{database['HOST']}:{database['PORT']}/{database['NAME']}",
+            _answer_shape(),
             request.scheme or "",
             request.get_host(),
             request.path,
             repr(query),
             request.headers.get("Accept", ""),
+        )
+    )
+
+
+def _answer_shape() -> str:
+    """The code version and the settings that shape an answer: after an upgrade or a change
+    of page size or box limit, answers stored before are not those of the same question."""
+    return "|".join(
+        (
+            CODE_VERSION,
+            str(settings.API_PAGE_SIZE),
+            str(settings.API_MAX_PAGE_SIZE),
+            str(settings.API_MAX_BBOX_AREA_DEG2),
         )
     )
 

@@ -134,8 +134,13 @@ CACHES = {
         "LOCATION": os.environ.get("CACHE_LOCATION", "anglemort"),
     },
     "responses": {
+        # Tests keep answers in memory (tests/conftest.py empties it before each test): a
+        # file cache would outlive the run and serve one run's answers to the next.
         "BACKEND": os.environ.get(
-            "RESPONSE_CACHE_BACKEND", "django.core.cache.backends.filebased.FileBasedCache"
+            "RESPONSE_CACHE_BACKEND",
+            "django.core.cache.backends.locmem.LocMemCache"
+            if os.environ.get("PYTEST_VERSION")
+            else "django.core.cache.backends.filebased.FileBasedCache",
         ),
         "LOCATION": os.environ.get(
             "RESPONSE_CACHE_LOCATION", str(BASE_DIR / "var" / "cache" / "responses")

@@ -10,6 +10,15 @@ os.environ.setdefault("ANGLEMORT_TESTING", "1")
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_answers():
+    """Each test starts with an empty answer cache (api/response_cache.py): an answer stored
+    by another test, under other settings, must never be served to this one."""
+    from django.core.cache import caches
+
+    caches["responses"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes photos to its own folder, so nothing leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -58,6 +58,15 @@ class TestCachedEndpoints:
         assert second["ETag"] == first["ETag"]
         assert body(second)["count"] == 1
 
+    def test_an_answer_made_under_other_settings_is_not_reused(self, client, box, settings):
+        make_camera(location=point(*inside(box)))
+        url = f"{CAMERAS}?in_bbox={box}"
+        assert client.get(url)["X-Cache"] == "miss"
+        settings.API_MAX_BBOX_AREA_DEG2 = box.area_deg2 / 2
+        refused = client.get(url)
+        assert refused.status_code == 400
+        assert "in_bbox" in refused.json()["errors"]
+
     def test_parameter_order_does_not_matter(self, client, box):
         make_camera(location=point(*inside(box)))
         client.get(f"{CAMERAS}?in_bbox={box}&status=active")
