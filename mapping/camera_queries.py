@@ -145,18 +145,18 @@ class FeaturePage:
 
 
 # Inside a box, one pass over the GiST index and the heap both counts the matching cameras
-# (a window over every row) and keeps the ids of the page (a top-N sort); only the page's
-# rows are then read again to write their features.
+# and keeps the page's ids (a sorted array of every matching id, sliced): faster than a
+# materialised list read twice or a window over every row. Only the page's rows are then
+# read again, to write their features. Always one row at least: (count, NULL) when the
+# page is empty.
 PAGE_IN_BOX = """
-WITH page AS (
-    SELECT count(*) OVER () AS total, matching.id
-    FROM ({ids}) AS matching
-    ORDER BY matching.id
-    LIMIT %s OFFSET %s
+WITH matching AS (
+    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[%s + 1:%s + %s] AS page_ids
+    FROM ({ids}) AS m
 )
-SELECT page.total, {feature}
-FROM page JOIN "mapping_camera" ON "mapping_camera"."id" = page.id
-ORDER BY page.id
+SELECT matching.total, {feature}
+FROM matching LEFT JOIN "mapping_camera" ON "mapping_camera"."id" = ANY(matching.page_ids)
+ORDER BY "mapping_camera"."id"
 """
 
 
@@ -175,12 +175,9 @@ def feature_page(
         ids_sql, params = cameras.values("id").query.sql_with_params()
         sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov))
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, page_size, offset])
+            cursor.execute(sql, [offset, offset, page_size, *params])
             rows = cursor.fetchall()
-        if rows:
-            return FeaturePage([feature for _, feature in rows], rows[0][0])
-        # No row: nothing matches, or the page is past the last one (its 404 names the last).
-        return FeaturePage([], 0 if page_number == 1 else cameras.count())
+        return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
     # Without a box (a whole-table walk), the primary key index gives the page directly;
     # one extra row says whether another page follows, so COUNT runs only when it does.
     rows = list(with_features(cameras.order_by("id"), with_fov)[offset : offset + page_size + 1])
