@@ -48,6 +48,37 @@ done
 
 psql_admin() { as_postgres "PGOPTIONS=--client-min-messages=warning psql -p $DB_PORT -v ON_ERROR_STOP=1 -q $*"; }
 
+# Server settings for this machine (docs/deployment.md says why each): Debian's defaults
+# (128 MB of shared buffers, JIT on) suit a small shared server, not a map of millions of
+# cameras whose readers each touch thousands of table pages. ALTER SYSTEM keeps them in
+# postgresql.auto.conf; a restart applies the memory ones, only when they changed.
+# ANGLEMORT_TUNE_POSTGRES=0 leaves the server's settings alone.
+if [ "${ANGLEMORT_TUNE_POSTGRES:-1}" != "0" ]; then
+  MEM_MB="$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo)"
+  SHARED_MB=$(( MEM_MB / 4 )); [ "$SHARED_MB" -gt 8192 ] && SHARED_MB=8192
+  [ "$SHARED_MB" -lt 128 ] && SHARED_MB=128
+  CACHE_MB=$(( MEM_MB / 2 ))
+  psql_admin "-c \"alter system set shared_buffers = '${SHARED_MB}MB'\"" \
+    "-c \"alter system set effective_cache_size = '${CACHE_MB}MB'\"" \
+    "-c \"alter system set work_mem = '16MB'\"" \
+    "-c \"alter system set maintenance_work_mem = '512MB'\"" \
+    "-c \"alter system set random_page_cost = 1.1\"" \
+    "-c \"alter system set jit = off\"" \
+    "-c 'select pg_reload_conf()'" >/dev/null
+  if as_postgres "psql -p $DB_PORT -tAc 'select count(*) from pg_settings where pending_restart'" | grep -qv '^0$'; then
+    if command -v pg_ctlcluster >/dev/null 2>&1; then
+      echo "Restarting PostgreSQL $PG_VERSION/$CLUSTER to apply shared_buffers = ${SHARED_MB}MB."
+      pg_ctlcluster "$PG_VERSION" "$CLUSTER" restart
+      for _ in $(seq 1 30); do
+        as_postgres "psql -p $DB_PORT -tAc 'select 1'" >/dev/null 2>&1 && break
+        sleep 1
+      done
+    else
+      echo "shared_buffers = ${SHARED_MB}MB applies at the server's next restart."
+    fi
+  fi
+fi
+
 # The role may create databases (the test database) but is not a superuser.
 if ! as_postgres "psql -p $DB_PORT -tAc \"select 1 from pg_roles where rolname='$DB_USER'\"" | grep -q 1; then
   psql_admin "-c \"create role $DB_USER login createdb password '$DB_PASSWORD'\""
