@@ -65,13 +65,15 @@ def get_json(client: HttpClient, path: str) -> dict:
 def time_gets(client: HttpClient, paths: Sequence[str], repeat: int, warmup: int = 5) -> Timing:
     """Median-able timings of GET requests cycling over paths; any non-200 is an error."""
 
-    def call(i: int) -> None:
-        path = paths[i % len(paths)]
-        status, body = client.get(path)
-        if status != 200:
-            raise EndpointError(f"GET {path} answered {status}: {body[:300]!r}")
+    return time_calls(lambda i: get_ok(client, paths[i % len(paths)]), repeat, warmup)
 
-    return time_calls(call, repeat, warmup)
+
+def get_ok(client: HttpClient, path: str) -> bytes:
+    """The body of a GET that must answer 200."""
+    status, body = client.get(path)
+    if status != 200:
+        raise EndpointError(f"GET {path} answered {status}: {body[:300]!r}")
+    return body
 
 
 def http_floor(client: HttpClient, repeat: int) -> Timing:

@@ -54,3 +54,22 @@ def time_calls(call: Callable[[int], object], repeat: int, warmup: int = 3) -> T
         call(i)
         samples.append((time.perf_counter() - started) * 1000)
     return Timing(tuple(samples))
+
+
+def time_interleaved(
+    calls: dict[str, Callable[[int], object]], repeat: int, warmup: int = 3
+) -> dict[str, Timing]:
+    """Time several calls side by side: for each i, every call once, in an order that
+    alternates from one i to the next. A change of load on the machine during the run
+    then weighs on each of them alike, so the ratio of their medians holds."""
+    for i in range(warmup):
+        for call in calls.values():
+            call(i)
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    order = list(calls.items())
+    for i in range(repeat):
+        for name, call in order if i % 2 == 0 else reversed(order):
+            started = time.perf_counter()
+            call(i)
+            samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: Timing(tuple(values)) for name, values in samples.items()}

@@ -9,7 +9,7 @@ from mapping.bench.databases import PREFIX_VARIABLE, database_name, drop_databas
 from mapping.bench.load import run_load, shuffled_mix
 from mapping.bench.report import MET, MISSED, NOT_MEASURED, Measurement, render_report
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
-from mapping.bench.stats import Timing, percentile
+from mapping.bench.stats import Timing, percentile, time_interleaved
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,20 @@ def _measurements():
                     baseline_name="raw SQL", check=lambda v, r: v <= 10, note="What limits it: x"),
         Measurement.not_measured("gone", "Missing thing", "<= 1 s", "s", "no endpoint yet"),
     ]  # fmt: skip
+
+
+def test_interleaved_timing_alternates_the_order_of_the_calls():
+    seen: list[tuple[str, int]] = []
+    timings = time_interleaved(
+        {"api": lambda i: seen.append(("api", i)), "raw": lambda i: seen.append(("raw", i))},
+        repeat=4,
+        warmup=1,
+    )
+    assert seen[2:] == [
+        ("api", 0), ("raw", 0), ("raw", 1), ("api", 1),
+        ("api", 2), ("raw", 2), ("raw", 3), ("api", 3),
+    ]  # fmt: skip
+    assert {name: timing.n for name, timing in timings.items()} == {"api": 4, "raw": 4}
 
 
 def test_verdicts_follow_the_checks_and_missing_values():
