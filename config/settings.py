@@ -317,9 +317,10 @@ API_PAGE_SIZE = 500
 API_MAX_PAGE_SIZE = 5000
 # Cached camera pages and density answers (api/response_cache.py): off with
 # API_RESPONSE_CACHE=0 (answers still carry ETags for revalidation); larger answers than
-# API_RESPONSE_CACHE_MAX_KB are always computed.
+# API_RESPONSE_CACHE_MAX_KB are always computed. The default holds the map's own largest
+# request: a full page of API_MAX_PAGE_SIZE cameras is about 2.4 MB.
 API_RESPONSE_CACHE = env_flag("API_RESPONSE_CACHE", True)
-API_RESPONSE_CACHE_MAX_KB = int(env_float("API_RESPONSE_CACHE_MAX_KB", 1024))
+API_RESPONSE_CACHE_MAX_KB = int(env_float("API_RESPONSE_CACHE_MAX_KB", 3072))
 
 # --- Submissions ----------------------------------------------------------
 SUBMISSION_DUPLICATE_RADIUS_M = env_float("SUBMISSION_DUPLICATE_RADIUS_M", 15.0)

@@ -278,7 +278,8 @@ def benchmark_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]
 
 
 def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
-    """Requests of people each looking somewhere else: 70 % camera layers at zoom 15-17,
+    """Requests of people each looking somewhere else: 70 % camera layers at zoom 15-17
+    (the first page, of API_MAX_PAGE_SIZE cameras as the map asks),
     25 % density layers at zoom 5-13, centred on cameras drawn at random and snapped to
     tiles as the map does (mapping/bench/viewers.py), and 5 % walks of 0.5-2 km."""
     total = int(config.load_rate * config.load_seconds)
@@ -286,10 +287,10 @@ def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
     share = min(100.0, 100.0 * VIEW_CENTRES / max(1.0, cameras.fetchone()[0]))
     centres = conn.execute(CENTRES_SQL, (share, seed)).fetchall()
     counts = {kind: round(part * total) for kind, part in LOAD_SHARES.items()}
-    max_area = settings.API_MAX_BBOX_AREA_DEG2
+    max_area, page = settings.API_MAX_BBOX_AREA_DEG2, settings.API_MAX_PAGE_SIZE
     parts = {
-        "bbox": reader_requests(centres, counts["bbox"], "bbox", seed, max_area),
-        "density": reader_requests(centres, counts["density"], "density", seed + 1, max_area),
+        "bbox": reader_requests(centres, counts["bbox"], "bbox", seed, max_area, page),
+        "density": reader_requests(centres, counts["density"], "density", seed + 1, max_area, page),
     }
     return _with_walks_shuffled(config, conn, seed, parts)
 

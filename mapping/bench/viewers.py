@@ -76,10 +76,12 @@ def clipped(box: Box, max_area: float) -> Box:
     return Box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
-def camera_request(lon: float, lat: float, zoom: int) -> str:
-    """The camera layer's first page for a view centred on (lon, lat)."""
+def camera_request(lon: float, lat: float, zoom: int, page_size: int) -> str:
+    """The camera layer's first page for a view centred on (lon, lat), of page_size cameras
+    (static/js/cameras.js asks for API_MAX_PAGE_SIZE). A view holding more is followed up
+    by the map with up to three more pages; the load test sends the first only."""
     box = snap_to_tiles(screen_box(lon, lat, zoom, CAMERA_PAD), zoom)
-    return f"/api/cameras/?in_bbox={box.param()}&status=active"
+    return f"/api/cameras/?in_bbox={box.param()}&status=active&page_size={page_size}"
 
 
 def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
@@ -89,16 +91,22 @@ def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
 
 
 def reader_requests(
-    centres: Sequence[tuple[float, float]], count: int, kind: str, seed: int, max_area: float
+    centres: Sequence[tuple[float, float]],
+    count: int,
+    kind: str,
+    seed: int,
+    max_area: float,
+    page_size: int,
 ) -> list[str]:
     """``count`` requests of ``kind`` ("bbox" or "density"), each for a view centred on a
-    centre drawn from ``centres`` at a zoom drawn uniformly from the kind's zooms."""
+    centre drawn from ``centres`` at a zoom drawn uniformly from the kind's zooms; camera
+    pages hold page_size cameras at most."""
     rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
     requests = []
     for _ in range(count):
         lon, lat = rng.choice(centres)
         if kind == "bbox":
-            requests.append(camera_request(lon, lat, rng.choice(CAMERA_ZOOMS)))
+            requests.append(camera_request(lon, lat, rng.choice(CAMERA_ZOOMS), page_size))
         else:
             requests.append(density_request(lon, lat, rng.choice(DENSITY_ZOOMS), max_area))
     return requests

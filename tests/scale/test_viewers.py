@@ -48,10 +48,11 @@ def test_a_snapped_view_is_whole_tiles_holding_the_view(lon, lat, zoom):
 
 
 def test_views_a_few_metres_apart_send_the_same_request_and_far_apart_do_not():
-    here = camera_request(2.35220, 48.85660, 16)
-    assert camera_request(2.35225, 48.85662, 16) == here
-    assert camera_request(2.36500, 48.85660, 16) != here
-    assert camera_request(2.35220, 48.85660, 17) != here
+    here = camera_request(2.35220, 48.85660, 16, 5000)
+    assert camera_request(2.35225, 48.85662, 16, 5000) == here
+    assert camera_request(2.36500, 48.85660, 16, 5000) != here
+    assert camera_request(2.35220, 48.85660, 17, 5000) != here
+    assert here.endswith("&status=active&page_size=5000")  # what static/js/cameras.js sends
 
 
 def test_a_view_larger_than_the_api_allows_is_clipped_around_its_centre():
@@ -64,9 +65,9 @@ def test_a_view_larger_than_the_api_allows_is_clipped_around_its_centre():
 
 def test_reader_requests_are_reproducible_and_of_the_kind_asked():
     centres = [(2.35, 48.85), (4.83, 45.76), (5.37, 43.30)]
-    first = reader_requests(centres, 50, "bbox", seed=3, max_area=400)
-    assert first == reader_requests(centres, 50, "bbox", seed=3, max_area=400)
-    assert first != reader_requests(centres, 50, "bbox", seed=4, max_area=400)
+    first = reader_requests(centres, 50, "bbox", seed=3, max_area=400, page_size=5000)
+    assert first == reader_requests(centres, 50, "bbox", seed=3, max_area=400, page_size=5000)
+    assert first != reader_requests(centres, 50, "bbox", seed=4, max_area=400, page_size=5000)
     assert all(path.startswith("/api/cameras/?in_bbox=") for path in first)
-    density = reader_requests(centres, 20, "density", seed=3, max_area=400)
+    density = reader_requests(centres, 20, "density", seed=3, max_area=400, page_size=5000)
     assert all(path.startswith("/api/density/?in_bbox=") and "&zoom=" in path for path in density)
