@@ -137,3 +137,20 @@ def test_test_database_has_postgis_and_pgrouting():
         cursor.execute("select extname from pg_extension order by extname")
         names = {row[0] for row in cursor.fetchall()}
     assert {"postgis", "pgrouting"} <= names
+
+
+def test_viewports_of_active_cameras_use_the_partial_location_index():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'camera_active_location'")
+        (definition,) = cursor.fetchone()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT count(*) FROM mapping_camera WHERE status = 'active'"
+            " AND location && ST_MakeEnvelope(2.3, 48.8, 2.4, 48.9, 4326)"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "gist (location) WHERE ((status)::text = 'active'::text)" in definition
+    assert "camera_active_location" in plan
+    assert "Filter" not in plan  # the index predicate answers the status test
