@@ -313,52 +313,82 @@ def parse_capabilities(tags: Mapping[str, str]) -> tuple[tuple[str, ...], list[s
     return tuple(c for c in CAPABILITIES if c in found), unparsed
 
 
-@lru_cache(maxsize=1024)
-def _lookup(values_name: str, raw: str) -> str | None:
-    return CHOICES[values_name].get(raw.strip().lower())
+def _choice_reader(values: dict[str, str]):
+    """A cached reader of one choice key: its value, or None when not understood."""
+
+    @lru_cache(maxsize=1024)
+    def read(raw: str) -> str | None:
+        return values.get(raw.strip().lower())
+
+    return read
 
 
-CHOICES = {
-    "surveillance": SURVEILLANCE_VALUES,
-    "surveillance:type": SURVEILLANCE_TYPE_VALUES,
-    "camera:type": CAMERA_TYPE_VALUES,
-}
+_read_surveillance = _choice_reader(SURVEILLANCE_VALUES)
+_read_surveillance_type = _choice_reader(SURVEILLANCE_TYPE_VALUES)
+_read_camera_type = _choice_reader(CAMERA_TYPE_VALUES)
 
 
-def _first_parsed(get, keys: tuple[str, ...], parse, unparsed: list[str]):
-    for key in keys:
-        raw = get(key)
-        if raw is None:
-            continue
-        value = parse(raw)
-        if value is not None:
-            return value
-        unparsed.append(key)
-    return None
+def _implied_capabilities(kind: str, camera_type: str) -> tuple[str, ...]:
+    """What parse_capabilities finds on tags without any capability key."""
+    if kind == "alpr":
+        return ("alpr", "ptz") if camera_type == "panning" else ("alpr",)
+    return ("ptz",) if camera_type == "panning" else ()
 
 
 def normalise_camera_tags(tags: Mapping[str, str]) -> NormalisedCamera:
     """Read every Camera field the tags describe; list the keys whose value was unreadable.
 
-    Written flat, with cached value parsers, because an import calls it once per camera:
-    it is the largest share of the Python time of a big import.
+    Written flat (loops unrolled, value parsers cached) because an import calls it once
+    per camera: it is the largest share of the Python time of a big import.
     """
     get = tags.get
     unparsed: list[str] = []
-    choices = {}
-    for key in CHOICES:
+    surveillance, kind, camera_type = "", DEFAULT_SURVEILLANCE_TYPE, ""
+    raw = get("surveillance")
+    if raw is not None:
+        surveillance = _read_surveillance(raw) or ""
+        if not surveillance:
+            unparsed.append("surveillance")
+    raw = get("surveillance:type")
+    if raw is not None:
+        kind = _read_surveillance_type(raw) or ""
+        if not kind:
+            unparsed.append("surveillance:type")
+    raw = get("camera:type")
+    if raw is not None:
+        camera_type = _read_camera_type(raw) or ""
+        if not camera_type:
+            unparsed.append("camera:type")
+    directions: tuple[float, ...] = ()
+    for key in DIRECTION_KEYS:
         raw = get(key)
         if raw is not None:
-            value = _lookup(key, raw)
-            if value is None:
-                unparsed.append(key)
-            choices[key] = value or ""
-    kind = choices.get("surveillance:type", DEFAULT_SURVEILLANCE_TYPE)
-    directions = _first_parsed(get, DIRECTION_KEYS, parse_directions, unparsed) or ()
+            parsed = parse_directions(raw)
+            if parsed is not None:
+                directions = parsed
+                break
+            unparsed.append(key)
     tilt, tilt_unparsed = parse_tilt(tags)
-    height = _first_parsed(get, HEIGHT_KEYS, parse_height, unparsed)
-    check_date = _first_parsed(get, CHECK_DATE_KEYS, parse_check_date, unparsed)
-    capabilities, capability_unparsed = parse_capabilities(tags)
+    height = None
+    for key in HEIGHT_KEYS:
+        raw = get(key)
+        if raw is not None:
+            height = parse_height(raw)
+            if height is not None:
+                break
+            unparsed.append(key)
+    check_date = None
+    for key in CHECK_DATE_KEYS:
+        raw = get(key)
+        if raw is not None:
+            check_date = parse_check_date(raw)
+            if check_date is not None:
+                break
+            unparsed.append(key)
+    if CAPABILITY_KEYS.isdisjoint(tags):  # most cameras: only what the type implies
+        capabilities, capability_unparsed = _implied_capabilities(kind, camera_type), ()
+    else:
+        capabilities, capability_unparsed = parse_capabilities(tags)
     zone, mount, operator = get("surveillance:zone"), get("camera:mount"), get("operator")
     operator_type, name, ref = get("operator:type"), get("name"), get("ref")
     vendor = (
@@ -369,10 +399,10 @@ def normalise_camera_tags(tags: Mapping[str, str]) -> NormalisedCamera:
     )
     fixme = get("fixme") or get("FIXME")
     return NormalisedCamera(
-        choices.get("surveillance", ""),
+        surveillance,
         kind,
         zone.strip()[:64].lower() if zone else "",
-        choices.get("camera:type", ""),
+        camera_type,
         mount.strip()[:32].lower() if mount else "",
         directions,
         tilt,

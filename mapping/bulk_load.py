@@ -1,0 +1,81 @@
+"""Load a table that is empty: write the rows first, build its secondary indexes after.
+
+Maintaining nine indexes (three of them GiST) row by row while 50,000 cameras go in
+cost more than the insert itself; building each index once from the finished table
+(sorted builds, in memory) costs a fraction of it. Only for a table that is empty at
+the moment, because the indexes are dropped and rebuilt over every row it holds.
+
+The definitions are read back from the catalogue (pg_get_indexdef), never written
+here, so the indexes come back exactly as the migrations made them (names, methods,
+predicates, uniqueness). Indexes that carry a constraint (the primary key) stay.
+
+Locking: DROP INDEX takes an ACCESS EXCLUSIVE lock on the table until the
+transaction ends, so readers of the table wait for the import to commit. That is
+acceptable only because the table is empty (there is nothing to read yet) and the
+load takes seconds; it is why the caller checks emptiness under that very lock.
+A unique index is checked again as it is rebuilt: a duplicate fails the rebuild and
+the caller's transaction, whole import included, rolls back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# The index builds sort in memory up to this much (per build; what scripts/setup_db.sh
+# sets for the server); the setting lasts until the end of the import's transaction.
+BUILD_MEMORY = "512MB"
+
+# Indexes of the table that no constraint owns (a primary key or UNIQUE constraint's
+# index cannot be dropped on its own, and the primary key is worth keeping anyway).
+SECONDARY_INDEXES = """
+SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+FROM pg_index AS i
+WHERE i.indrelid = %s::regclass
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid = i.indexrelid)
+ORDER BY i.indexrelid
+"""
+
+
+def lock_if_empty(cursor, table: str) -> bool:
+    """Whether table holds no row; if so, it stays locked against every other session.
+
+    A table with rows is left unlocked (its readers must not wait for an import that
+    will not bulk-load). An empty one is locked with the lock DROP INDEX would take
+    anyway, then checked again: no other session can add a row between that check and
+    the load.
+    """
+    empty = f"SELECT NOT EXISTS (SELECT 1 FROM {table})"
+    cursor.execute(empty)
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(empty)
+    return cursor.fetchone()[0]
+
+
+def secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of every index of table that no constraint owns."""
+    cursor.execute(SECONDARY_INDEXES, [table])
+    return [(name, definition) for name, definition in cursor.fetchall()]
+
+
+@contextmanager
+def indexes_built_after(cursor, table: str) -> Iterator[list[str]]:
+    """Drop table's secondary indexes, let the caller load rows, then build them again.
+
+    Call inside a transaction, on a table the caller has checked empty (lock_if_empty).
+    Yields the names of the indexes that will be rebuilt. If the body raises, nothing is
+    rebuilt: the transaction is going to roll back, dropped indexes included.
+    """
+    # PostgreSQL builds no index on a table with trigger events still pending: the
+    # deferred foreign-key checks of rows deleted earlier in the same transaction (a
+    # test emptying the table first). Checking them now is what commit would do.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    indexes = secondary_indexes(cursor, table)
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")  # regclass text: quoted as needed
+    yield [name for name, _ in indexes]
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+    for _, definition in indexes:
+        cursor.execute(definition)

@@ -1,0 +1,178 @@
+"""The bulk load of a first import into an empty camera table: indexes built after the
+rows, density cells counted level from level. Same rows, same indexes, same counts as
+the general path; a duplicate still refused; a failure still leaves nothing.
+
+Each test empties the camera table inside its own transaction (rolled back afterwards).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from mapping import bulk_load, sync
+from mapping.density import first_fill
+from mapping.density.queries import rebuild_density_cells
+from mapping.importer import import_file
+from mapping.models import Camera, DensityCell
+from mapping.synthetic import SyntheticSpec, write_synthetic_pbf
+from tests.factories import make_camera, point
+from tests.helsinki import HELSINKI_PBF
+from tests.osm.builder import at
+from tests.osm.snapshot import database_snapshot
+from tests.osm.test_first_import import _aggregate, _camera_rows, _without_cameras
+
+pytestmark = pytest.mark.django_db
+
+
+def _index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid = 'mapping_camera'::regclass"
+        )
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+def test_the_secondary_indexes_are_the_ones_no_constraint_owns():
+    names = {name for name, _ in bulk_load.secondary_indexes(connection.cursor(), "mapping_camera")}
+    assert "mapping_camera_pkey" not in names
+    assert {"camera_unique_osm_identity", "camera_capabilities_gin"} <= names
+
+
+def test_a_bulk_loaded_table_has_exactly_its_indexes_back():
+    before = _index_definitions()
+    _without_cameras()
+
+    import_file(HELSINKI_PBF)
+
+    assert _index_definitions() == before
+    assert Camera.objects.count() > 200
+
+
+def _counting_fills(monkeypatch) -> list[int]:
+    """Records the cells each level-by-level fill writes (the bulk path was taken)."""
+    fills: list[int] = []
+    real = first_fill.fill_from_cameras
+
+    def counting(cursor, cameras="mapping_camera"):
+        fills.append(real(cursor, cameras))
+        return fills[-1]
+
+    monkeypatch.setattr(first_fill, "fill_from_cameras", counting)
+    return fills
+
+
+def test_a_bulk_load_stores_the_same_cameras_and_cells_as_the_general_path(tmp_path, monkeypatch):
+    fills = _counting_fills(monkeypatch)
+    path = tmp_path / "synthetic.osm.pbf"
+    write_synthetic_pbf(SyntheticSpec(cameras=2000, segments=0, seed=3), path)
+    _without_cameras()
+    make_camera(source="community", location=point())  # not empty: the general path
+    import_file(path, defer_derived=True)
+    general = _camera_rows()
+    _without_cameras()
+    assert not fills
+
+    summary = import_file(path, defer_derived=True)
+
+    assert summary.counts.cameras_new == 2000 and len(fills) == 1
+    assert _camera_rows() == general
+    counted = _aggregate()
+    rebuild_density_cells()
+    assert _aggregate() == counted
+
+
+def test_the_level_by_level_fill_counts_every_kind_of_camera_like_a_recount():
+    _without_cameras()
+    for n, (source, status) in enumerate(
+        [("osm", "active"), ("community", "active"), ("osm", "removed")] * 4
+    ):
+        make_camera(
+            source=source,
+            status=status,
+            removed_at=None if status == "active" else "2024-01-01T00:00Z",
+            location=point(24.93 + n * 0.013, 60.16 + n * 0.007),
+            surveillance=("public", "outdoor", "indoor", "")[n % 4],
+            camera_type=("fixed", "dome", "panning")[n % 3],
+            capabilities=[["alpr"], ["face_recognition", "ptz"], []][n % 3],
+        )
+    make_camera(location=point(179.99999, 85.06))  # clamped to the last tile both ways
+    rebuild_density_cells()
+    recounted = _aggregate()
+    DensityCell.objects.all().delete()
+
+    with connection.cursor() as cursor:
+        written = first_fill.fill_from_cameras(cursor)
+
+    assert _aggregate() == recounted and written == len(recounted)
+
+
+def test_the_insert_trigger_stands_aside_only_inside_the_block():
+    _without_cameras()
+    with connection.cursor() as cursor, first_fill.insert_trigger_ignored(cursor):
+        make_camera()
+    assert not DensityCell.objects.exists()
+    make_camera()
+    assert DensityCell.objects.exists()
+
+
+def _load_twice(osm_id: int) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        assert bulk_load.lock_if_empty(cursor, "mapping_camera")
+        with bulk_load.indexes_built_after(cursor, "mapping_camera"):
+            make_camera(osm_id=osm_id)
+            make_camera(osm_id=osm_id)  # no unique index to refuse it yet
+
+
+def test_a_duplicate_identity_fails_the_unique_index_rebuild():
+    _without_cameras()
+    with pytest.raises(IntegrityError, match="camera_unique_osm_identity"):
+        _load_twice(7)
+
+
+def test_a_bulk_load_that_fails_on_a_duplicate_leaves_the_database_unchanged(
+    town, tmp_path, monkeypatch
+):
+    _without_cameras()
+    before, indexes = database_snapshot(), _index_definitions()
+    twice = "(SELECT * FROM import_camera UNION ALL SELECT * FROM import_camera)"
+    monkeypatch.setattr(
+        sync, "INSERT_FIRST_CAMERAS", sync.INSERT_FIRST_CAMERAS.replace("import_camera", twice)
+    )
+
+    with pytest.raises(IntegrityError):
+        import_file(town.write(tmp_path / "town.osm.pbf"))
+
+    assert database_snapshot() == before and _index_definitions() == indexes
+    assert not DensityCell.objects.exists()
+
+
+def test_a_table_with_community_cameras_is_not_locked_nor_reindexed():
+    _without_cameras()
+    make_camera(source="community")
+    with connection.cursor() as cursor:
+        assert not bulk_load.lock_if_empty(cursor, "mapping_camera")
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE relation = 'mapping_camera'::regclass"
+            " AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("empty_table", [True, False], ids=["bulk load", "general path"])
+@pytest.mark.parametrize(
+    "value",
+    ["tab\there", "two\nlines", "back\\slash", 'a "quote"', "\\N", "crlf\r\n", "Café ✓"],
+)
+def test_tags_that_copy_must_escape_are_stored_exactly(town, tmp_path, value, empty_table):
+    if empty_table:
+        _without_cameras()
+    town.camera(104, at(0.5, 0.5), tags={"operator": value, "name": value, "note": value})
+    import_file(town.write(tmp_path / "town.osm.pbf"))
+    camera = Camera.objects.get(osm_id=104)
+    assert (camera.operator, camera.name, camera.tags["note"]) == (
+        value.strip(),
+        value.strip(),
+        value,
+    )
