@@ -155,6 +155,7 @@ def _city_bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
             warmup=len(paths),
         )
     timing, raw = timings["api"], timings["raw"]
+    back_to_back = time_gets(client, paths, config.repeat)
     alone = in_process_median_ms(scale_db(config), paths, config.repeat // 2)
     return Measurement(
         "city_bbox", title, target, "ms", value=timing.median, baseline=raw.median,
@@ -164,7 +165,9 @@ def _city_bbox(config: BenchConfig, client: HttpClient, floor) -> Measurement:
                 f"{VIEWPORT_DEG[1]} degrees (Paris, Lyon, Marseille, London, Berlin) with "
                 f"{min(matching):,}-{max(matching):,} matching cameras each, answered as "
                 f"pages of {min(sizes)}-{max(sizes)} features (the page size is "
-                f"{settings.API_PAGE_SIZE}). The view alone (Django test client, no HTTP): "
+                f"{settings.API_PAGE_SIZE}). The API alone, requests back to back (no "
+                f"baseline in between): {back_to_back.describe()}. The view alone (Django test "
+                f"client, no HTTP): "
                 f"median {alone:.1f} ms. HTTP floor: {floor.describe()}."),
     )  # fmt: skip
 
@@ -349,12 +352,15 @@ def _load(config: BenchConfig, name: str) -> tuple[Measurement, LoadResult | Non
     warm_s = 2.0 if config.quick else WARM_UP_SECONDS
     # The server starts with an empty response cache, then takes the same rate of another
     # draw of the same kind of requests for warm_s (not measured, as load tools ramp up),
-    # and only then the measured run. The capacity probe comes last, on a third draw.
+    # and only then the measured run. The capacity probe comes last, on a third draw and a
+    # fresh server: an overloaded one goes on computing the requests its clients gave up
+    # on (gunicorn cannot tell), and would still be busy with them during the probe.
     with Gunicorn(scale_db(config), cached=True) as server:
         warm = run_load(server.port, warm_mix, config.load_rate, warm_s)
         result = run_load(server.port, mix, config.load_rate, config.load_seconds)
-        capacity = run_capacity(server.port, probe_mix, 2 * server.workers, probe_s)
         workers = server.workers
+    with Gunicorn(scale_db(config), cached=True) as server:
+        capacity = run_capacity(server.port, probe_mix, 2 * server.workers, probe_s)
     held = result.sent == int(config.load_rate * config.load_seconds)
     kinds = ", ".join(
         f"{kind} p50 {result.quantile(0.5, kind):.0f} / p99 {result.quantile(0.99, kind):.0f} ms "
@@ -374,8 +380,9 @@ def _load(config: BenchConfig, name: str) -> tuple[Measurement, LoadResult | Non
                 f"({warm_s:g} s at the same rate, another draw): p99 "
                 f"{warm.quantile(0.99) if warm.ok else float('nan'):.0f} ms, "
                 f"{sum(warm.errors.values())} errors. Gunicorn: "
-                f"{workers} sync workers. Capacity measured right after (closed loop, "
-                f"{2 * workers} clients, {probe_s:g} s, another draw of the same kind): "
+                f"{workers} sync workers. Capacity measured right after on a fresh server "
+                f"(empty cache, closed loop, {2 * workers} clients, {probe_s:g} s, another "
+                f"draw of the same kind): "
                 f"{capacity.achieved_rps:.1f} answers/s, median "
                 f"{capacity.quantile(0.5):.0f} ms, {sum(capacity.errors.values())} errors "
                 f"({_cache_summary(capacity)})."),
