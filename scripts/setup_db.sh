@@ -41,10 +41,13 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
   fi
 fi
 
-for _ in $(seq 1 30); do
-  as_postgres "psql -p $DB_PORT -tAc 'select 1'" >/dev/null 2>&1 && break
-  sleep 1
-done
+wait_for_server() {
+  for _ in $(seq 1 30); do
+    as_postgres "psql -p $DB_PORT -tAc 'select 1'" >/dev/null 2>&1 && return
+    sleep 1
+  done
+}
+wait_for_server
 
 psql_admin() { as_postgres "PGOPTIONS=--client-min-messages=warning psql -p $DB_PORT -v ON_ERROR_STOP=1 -q $*"; }
 
@@ -69,10 +72,7 @@ if [ "${ANGLEMORT_TUNE_POSTGRES:-1}" != "0" ]; then
     if command -v pg_ctlcluster >/dev/null 2>&1; then
       echo "Restarting PostgreSQL $PG_VERSION/$CLUSTER to apply shared_buffers = ${SHARED_MB}MB."
       pg_ctlcluster "$PG_VERSION" "$CLUSTER" restart
-      for _ in $(seq 1 30); do
-        as_postgres "psql -p $DB_PORT -tAc 'select 1'" >/dev/null 2>&1 && break
-        sleep 1
-      done
+      wait_for_server
     else
       echo "shared_buffers = ${SHARED_MB}MB applies at the server's next restart."
     fi

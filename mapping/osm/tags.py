@@ -335,6 +335,19 @@ def _implied_capabilities(kind: str, camera_type: str) -> tuple[str, ...]:
     return ("ptz",) if camera_type == "panning" else ()
 
 
+def _first_parsed(get, keys: tuple[str, ...], parse, unparsed: list[str]):
+    """The value of the first of keys whose value parses; the unreadable ones are listed."""
+    for key in keys:
+        raw = get(key)
+        if raw is None:
+            continue
+        value = parse(raw)
+        if value is not None:
+            return value
+        unparsed.append(key)
+    return None
+
+
 def normalise_camera_tags(tags: Mapping[str, str]) -> NormalisedCamera:
     """Read every Camera field the tags describe; list the keys whose value was unreadable.
 
@@ -359,32 +372,10 @@ def normalise_camera_tags(tags: Mapping[str, str]) -> NormalisedCamera:
         camera_type = _read_camera_type(raw) or ""
         if not camera_type:
             unparsed.append("camera:type")
-    directions: tuple[float, ...] = ()
-    for key in DIRECTION_KEYS:
-        raw = get(key)
-        if raw is not None:
-            parsed = parse_directions(raw)
-            if parsed is not None:
-                directions = parsed
-                break
-            unparsed.append(key)
+    directions = _first_parsed(get, DIRECTION_KEYS, parse_directions, unparsed) or ()
     tilt, tilt_unparsed = parse_tilt(tags)
-    height = None
-    for key in HEIGHT_KEYS:
-        raw = get(key)
-        if raw is not None:
-            height = parse_height(raw)
-            if height is not None:
-                break
-            unparsed.append(key)
-    check_date = None
-    for key in CHECK_DATE_KEYS:
-        raw = get(key)
-        if raw is not None:
-            check_date = parse_check_date(raw)
-            if check_date is not None:
-                break
-            unparsed.append(key)
+    height = _first_parsed(get, HEIGHT_KEYS, parse_height, unparsed)
+    check_date = _first_parsed(get, CHECK_DATE_KEYS, parse_check_date, unparsed)
     if CAPABILITY_KEYS.isdisjoint(tags):  # most cameras: only what the type implies
         capabilities, capability_unparsed = _implied_capabilities(kind, camera_type), ()
     else:
