@@ -128,11 +128,16 @@ def _exactly_inside(cameras: QuerySet, box: BBox) -> QuerySet:
 
 
 def with_features(
-    cameras: QuerySet, with_fov: bool = False, extra_properties: tuple[tuple[str, str], ...] = ()
+    cameras: QuerySet,
+    with_fov: bool = False,
+    extra_properties: tuple[tuple[str, str], ...] = (),
+    only: frozenset[str] | None = None,
 ):
     """The cameras as a values list of GeoJSON Feature texts, one per camera."""
-    # Constant SQL from this module's own fragments: no request data reaches it.
-    feature = RawSQL(feature_sql(with_fov, extra_properties), (), output_field=TextField())  # noqa: S611
+    # Constant SQL from this module's own fragments: no request data reaches it (``only``
+    # selects among them, by name).
+    sql = feature_sql(with_fov, extra_properties, only)
+    feature = RawSQL(sql, (), output_field=TextField())  # noqa: S611
     return cameras.annotate(feature=feature).values_list("feature", flat=True)
 
 
@@ -161,9 +166,14 @@ ORDER BY "mapping_camera"."id"
 
 
 def feature_page(
-    filters: CameraFilters, page_number: int, page_size: int, with_fov: bool = False
+    filters: CameraFilters,
+    page_number: int,
+    page_size: int,
+    with_fov: bool = False,
+    only: frozenset[str] | None = None,
 ) -> FeaturePage:
-    """Features of page ``page_number`` (1-based) of the filtered cameras, ordered by id.
+    """Features of page ``page_number`` (1-based) of the filtered cameras, ordered by id;
+    ``only`` names the properties to write (None: all).
 
     Ordered by id because pages are cut with OFFSET/LIMIT: without a total order the
     database may return rows in any order and a camera could appear on two pages or
@@ -173,14 +183,15 @@ def feature_page(
     offset = (page_number - 1) * page_size
     if filters.bbox is not None:
         ids_sql, params = cameras.values("id").query.sql_with_params()
-        sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov))
+        sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov, only=only))
         with connection.cursor() as cursor:
             cursor.execute(sql, [offset, offset, page_size, *params])
             rows = cursor.fetchall()
         return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
     # Without a box (a whole-table walk), the primary key index gives the page directly;
     # one extra row says whether another page follows, so COUNT runs only when it does.
-    rows = list(with_features(cameras.order_by("id"), with_fov)[offset : offset + page_size + 1])
+    features = with_features(cameras.order_by("id"), with_fov, only=only)
+    rows = list(features[offset : offset + page_size + 1])
     if page_number == 1 and len(rows) <= page_size:
         return FeaturePage(rows, len(rows))
     return FeaturePage(rows[:page_size], cameras.count())

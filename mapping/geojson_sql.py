@@ -118,6 +118,8 @@ def _key(name: str) -> str:
 
 def object_sql(members: list[tuple[str, str]]) -> str:
     """SQL concatenating ``(key, JSON value SQL)`` pairs into one JSON object's text."""
+    if not members:
+        return "'{}'"
     parts = []
     for index, (key, value_sql) in enumerate(members):
         opening = "{" if index == 0 else ","
@@ -132,13 +134,23 @@ def property_members(properties: tuple[tuple[str, Kind], ...]) -> list[tuple[str
     return [(name, json_value_sql(column(name), kind)) for name, kind in properties]
 
 
-def feature_sql(with_fov: bool = False, extra_properties: tuple[tuple[str, str], ...] = ()) -> str:
+LIST_PROPERTY_NAMES = tuple(name for name, _ in LIST_PROPERTIES)
+
+
+def feature_sql(
+    with_fov: bool = False,
+    extra_properties: tuple[tuple[str, str], ...] = (),
+    only: frozenset[str] | None = None,
+) -> str:
     """SQL for one camera's GeoJSON Feature text.
 
     ``extra_properties`` are further ``(key, JSON value SQL)`` constant pairs (the
-    exports add licence and attribution).
+    exports add licence and attribution). ``only`` keeps those of LIST_PROPERTIES (in
+    their usual order): the map draws a marker from four of them, and writing the others
+    is most of what a page of features costs.
     """
-    properties = property_members(LIST_PROPERTIES)
+    chosen = LIST_PROPERTIES if only is None else tuple(p for p in LIST_PROPERTIES if p[0] in only)
+    properties = property_members(chosen)
     if with_fov:
         properties.append(("fov", json_value_sql(column("fov"), Kind.GEOMETRY)))
     properties.extend(extra_properties)

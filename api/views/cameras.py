@@ -11,14 +11,30 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from api.filters import CameraFilterSet
 from api.pagination import CameraPagination
 from api.serializers import CameraDetailSerializer, CameraFeatureSerializer
-from api.views.common import GEOJSON_RENDERERS, validated_filters, wants_fov
+from api.views.common import (
+    GEOJSON_RENDERERS,
+    PROPERTIES_PARAMETER,
+    validated_filters,
+    wanted_properties,
+    wants_fov,
+)
 from mapping.camera_queries import feature_page
+from mapping.geojson_sql import LIST_PROPERTY_NAMES
 from mapping.models import Camera
 
 FOV_PARAMETER = OpenApiParameter(
     "fov",
     OpenApiTypes.BOOL,
     description="true or 1 adds each camera's field of view (property fov, a GeoJSON geometry).",
+)
+PROPERTIES_PARAMETER_DOC = OpenApiParameter(
+    PROPERTIES_PARAMETER,
+    OpenApiTypes.STR,
+    description=(
+        "Only these properties in each feature, comma-separated (e.g. "
+        "surveillance,surveillance_type,camera_type,directions, what the map draws a marker "
+        "from); default: all of them. One of: " + ", ".join(LIST_PROPERTY_NAMES) + "."
+    ),
 )
 # Ids are PostgreSQL bigints; a larger number cannot name a camera.
 MAX_ID = 2**63 - 1
@@ -40,15 +56,16 @@ class CameraListView(ListAPIView):
     pagination_class = CameraPagination
     renderer_classes = GEOJSON_RENDERERS
 
-    @extend_schema(parameters=[FOV_PARAMETER])
+    @extend_schema(parameters=[FOV_PARAMETER, PROPERTIES_PARAMETER_DOC])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
         filters = validated_filters(self, request)
         with_fov = wants_fov(request)
+        only = wanted_properties(request)
         page_number, page_size = self.paginator.requested_page(request)
-        page = feature_page(filters, page_number, page_size, with_fov)
+        page = feature_page(filters, page_number, page_size, with_fov, only)
         body = self.paginator.body(request, page, page_number, page_size)
         return HttpResponse(body, content_type=_content_type(request))
 

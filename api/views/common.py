@@ -7,6 +7,9 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from api.filters import CameraFilterSet
 from mapping.camera_queries import CameraFilters
+from mapping.geojson_sql import LIST_PROPERTY_NAMES
+
+PROPERTIES_PARAMETER = "properties"
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -40,6 +43,22 @@ class FovOption(serializers.Serializer):
     fov = serializers.BooleanField(
         default=False, help_text="1 adds each camera's field of view polygon (property fov)."
     )
+
+
+def wanted_properties(request) -> frozenset[str] | None:
+    """The ``properties`` a request keeps (comma-separated names), or None for all of them;
+    an unknown name is a 400 listing the known ones."""
+    raw = request.query_params.get(PROPERTIES_PARAMETER, "")
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    if not names:
+        return None
+    unknown = [name for name in names if name not in LIST_PROPERTY_NAMES]
+    if unknown:
+        known = ", ".join(LIST_PROPERTY_NAMES)
+        raise exceptions.ValidationError(
+            {PROPERTIES_PARAMETER: [f"unknown property {unknown[0]!r}; known: {known}"]}
+        )
+    return frozenset(names)
 
 
 def wants_fov(request) -> bool:

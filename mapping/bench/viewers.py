@@ -21,6 +21,8 @@ from mapping.density.cells import MAX_MERCATOR_LAT, tile_lat, tile_lon, tile_x, 
 SCREEN_PX = (1440, 900)
 CAMERA_PAD = 0.3  # static/js/main.js: the camera layer loads the view padded by 30 %
 SNAP_INSET_DEG = 2e-6  # static/js/geo.js
+# static/js/cameras.js MARKER_PROPERTIES: what the camera layer asks for (an e2e test checks).
+MARKER_PROPERTIES = ("surveillance", "surveillance_type", "camera_type", "directions")
 CAMERA_ZOOMS = (15, 16, 17)  # street level, where the camera layer shows markers
 DENSITY_ZOOMS = tuple(range(5, 14))  # below CAMERA_MIN_ZOOM the map shows density
 
@@ -78,10 +80,15 @@ def clipped(box: Box, max_area: float) -> Box:
 
 def camera_request(lon: float, lat: float, zoom: int, page_size: int) -> str:
     """The camera layer's first page for a view centred on (lon, lat), of page_size cameras
-    (static/js/cameras.js asks for API_MAX_PAGE_SIZE). A view holding more is followed up
-    by the map with up to three more pages; the load test sends the first only."""
+    with the marker properties (static/js/cameras.js asks for API_MAX_PAGE_SIZE). A view
+    holding more is followed up by the map with up to three more pages; the load test
+    sends the first only."""
     box = snap_to_tiles(screen_box(lon, lat, zoom, CAMERA_PAD), zoom)
-    return f"/api/cameras/?in_bbox={box.param()}&status=active&page_size={page_size}"
+    properties = ",".join(MARKER_PROPERTIES)
+    return (
+        f"/api/cameras/?in_bbox={box.param()}&status=active&page_size={page_size}"
+        f"&properties={properties}"
+    )
 
 
 def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:

@@ -17,6 +17,9 @@ const WEDGE_LENGTH_PX = 9;
 const WEDGE_HALF_ANGLE_RAD = 0.38;
 // At most this many pages of the list endpoint per view (5,000 cameras each).
 const MAX_PAGES = 4;
+// What a marker is drawn from (colour, glyph, wedges); the camera panel reads the rest from
+// /api/cameras/{id}/ when a marker is chosen. A page of these is 40 % of a full one's bytes.
+const MARKER_PROPERTIES = ["surveillance", "surveillance_type", "camera_type", "directions"];
 
 export function colourFor(properties) {
   return SURVEILLANCE_COLOURS[properties.surveillance] || UNKNOWN_COLOUR;
@@ -203,6 +206,7 @@ export class CameraLayer {
       in_bbox: bboxText(padded),
       status: "active",
       page_size: config.pageSize,
+      properties: MARKER_PROPERTIES.join(","),
       fov: withFov ? 1 : "",
     };
     let url = withParams(config.api.cameras, params);

@@ -253,6 +253,38 @@ def test_fov_parameter_adds_the_field_of_view(client, db, helsinki):
     assert kinds, "the demo import computes fields of view"
 
 
+MARKER = ("surveillance", "surveillance_type", "camera_type", "directions")
+
+
+@pytest.mark.parametrize("page_size", [5, 5000])  # a first page of several, and the whole box
+def test_properties_keeps_the_named_ones_with_the_same_values(client, db, helsinki, page_size):
+    query = f"{URL}?in_bbox={HELSINKI_BBOX}&source=osm&page_size={page_size}"
+    full = body(client.get(query))
+    slim = body(client.get(query + "&properties=" + ",".join(reversed(MARKER)) + "&fov=1"))
+    assert slim["count"] == full["count"]
+    assert [f["id"] for f in slim["features"]] == [f["id"] for f in full["features"]]
+    for whole, kept in zip(full["features"], slim["features"], strict=True):
+        assert kept["geometry"] == whole["geometry"]
+        assert list(kept["properties"]) == [*MARKER, "fov"]  # the usual order, then fov
+        assert {k: kept["properties"][k] for k in MARKER} == {
+            k: whole["properties"][k] for k in MARKER
+        }
+
+
+def test_properties_on_a_whole_table_walk_too(client, db):
+    camera = make_camera(surveillance="public", directions=[90.0])
+    answer = body(client.get(f"{URL}?properties=directions,surveillance"))
+    (feature,) = [f for f in answer["features"] if f["id"] == camera.pk]
+    assert feature["properties"] == {"surveillance": "public", "directions": [90.0]}
+
+
+def test_an_unknown_property_is_a_400_naming_the_known_ones(client, db):
+    response = client.get(f"{URL}?properties=surveillance,owner_address")
+    assert response.status_code == 400
+    message = response.json()["errors"]["properties"][0]
+    assert "'owner_address'" in message and "camera_type" in message
+
+
 # --- Pagination ---------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
 from PIL import Image
 
+from mapping.bench.viewers import MARKER_PROPERTIES
 from mapping.density.cells import tile_lat
 from mapping.models import Camera, Submission
 from tests.helsinki import HELSINKI_BBOX
@@ -134,6 +135,8 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     asked = last_request(map_session, "/api/cameras/")
     assert asked["status"] == "active"
     assert asked["fov"] == "1", f"fields of view are drawn from zoom {CAMERA_ZOOM}"
+    # Markers need four properties; the panel asks /api/cameras/{id}/ for the rest.
+    assert asked["properties"] == ",".join(MARKER_PROPERTIES)
     assert int(state["loaded"]) == active_cameras_in(asked["in_bbox"]) > 0
     drawn_fovs = page.evaluate("() => window.angleMort.cameras.fovs.getLayers().length")
     assert drawn_fovs == active_cameras_in(asked["in_bbox"], fov__isnull=False) > 0
