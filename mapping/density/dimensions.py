@@ -122,6 +122,16 @@ def aggregate_serves(filters: CameraFilters) -> bool:
     return not filters.operator and filters.updated_since is None
 
 
+def _dimension_sql(dimension: Dimension, column: str) -> str:
+    return f"(({column} >> {dimension.shift}) & {dimension.mask})"
+
+
+def dims_statistics_expressions() -> list[str]:
+    """The expressions dims_conditions filters on; migration 0006 keeps statistics on them,
+    so that the planner knows how many cells each test keeps."""
+    return [_dimension_sql(dimension, "dims") for dimension in DIMENSIONS]
+
+
 def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[str], list]:
     """WHERE conditions on ``column`` for the filters the aggregate serves, and their params."""
     requested = {
@@ -136,7 +146,7 @@ def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[
     for dimension in DIMENSIONS:
         values = requested[dimension.column]
         if values:
-            conditions.append(f"(({column} >> {dimension.shift}) & {dimension.mask}) = ANY(%s)")
+            conditions.append(f"{_dimension_sql(dimension, column)} = ANY(%s)")
             params.append([dimension.index(value) for value in values])
     if filters.capabilities:
         bits = 0

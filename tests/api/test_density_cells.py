@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from mapping.bbox import BBox
+from mapping.camera_queries import CameraFilters
 from mapping.density import cells
 from mapping.density.cells import (
     cell_polygon,
@@ -23,7 +24,9 @@ from mapping.density.dimensions import (
     DIMENSIONS,
     DIMS_BITS,
     decode,
+    dims_conditions,
     dims_sql,
+    dims_statistics_expressions,
     encode,
 )
 from mapping.density.triggers import tile_x_sql, tile_y_sql
@@ -160,3 +163,22 @@ def test_sql_packs_dims_as_python_does(db):
 def test_mercator_limit_is_where_the_map_is_square():
     y = math.degrees(math.atan(math.sinh(math.pi)))
     assert y == pytest.approx(cells.MAX_MERCATOR_LAT, abs=1e-12)
+
+
+@pytest.mark.django_db
+def test_the_planner_has_statistics_on_every_dimension_the_density_query_filters_on():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext"
+            " WHERE stxname = 'densitycell_dims'"
+        )
+        (definition,) = cursor.fetchone()
+    conditions, _ = dims_conditions(
+        CameraFilters(
+            sources=("osm",), statuses=("active",), surveillances=("public",),
+            surveillance_types=("camera",), camera_types=("dome",),
+        )
+    )  # fmt: skip
+    for expression, condition in zip(dims_statistics_expressions(), conditions, strict=True):
+        assert condition.startswith(expression)
+        assert expression in definition
