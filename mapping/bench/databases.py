@@ -31,11 +31,23 @@ def database_name(kind: str = "") -> str:
     return f"{prefix}_{kind}" if kind else prefix
 
 
+# Our own sessions on the database (a gunicorn left behind, a child process): closed first.
+TERMINATE_OWN_SESSIONS = """
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()
+"""
+
+
 def drop_database(name: str) -> None:
+    """Drop the database, closing our sessions on it first.
+
+    Not DROP ... WITH (FORCE): it refuses to end sessions of other roles, among them the
+    autovacuum worker PostgreSQL may have just started on a freshly loaded database, and
+    the drop then fails at random. A plain DROP DATABASE stops autovacuum by itself.
+    """
     with connect(MAINTENANCE_DATABASE) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        conn.execute(TERMINATE_OWN_SESSIONS, [name])
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 MAINTENANCE_DATABASE = "postgres"
