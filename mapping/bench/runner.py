@@ -44,9 +44,10 @@ LIMITS = {
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
     "load_readers": "every view differs, so nearly every answer is computed, and the map asks "
-    "for pages of 5,000 cameras: a dense street-level view costs 50-120 ms of the two cores "
-    "(count, 5,000 features, a few MB of text). The capacity figure is what one such host "
-    "sustains; 200 different views a second take several (docs/deployment.md).",
+    "for pages of 5,000 markers: a dense street-level view costs 40-90 ms of the two cores "
+    "(counting its cameras, then 5,000 marker features, about 1 MB of text). The capacity "
+    "figure is what one such host sustains; 200 different views a second take several "
+    "(docs/deployment.md).",
 }
 
 
