@@ -134,11 +134,16 @@ def with_features(
     only: frozenset[str] | None = None,
 ):
     """The cameras as a values list of GeoJSON Feature texts, one per camera."""
+    annotated = _with_feature(cameras, with_fov, extra_properties, only)
+    return annotated.values_list("feature", flat=True)
+
+
+def _with_feature(cameras: QuerySet, with_fov: bool, extra_properties, only) -> QuerySet:
+    """The cameras annotated with ``feature``, their GeoJSON Feature text."""
     # Constant SQL from this module's own fragments: no request data reaches it (``only``
     # selects among them, by name).
     sql = feature_sql(with_fov, extra_properties, only)
-    feature = RawSQL(sql, (), output_field=TextField())  # noqa: S611
-    return cameras.annotate(feature=feature).values_list("feature", flat=True)
+    return cameras.annotate(feature=RawSQL(sql, (), output_field=TextField()))  # noqa: S611
 
 
 @dataclass(frozen=True)
@@ -194,10 +199,8 @@ def _whole_box_page(
         cursor.execute(AT_MOST.format(ids=ids_sql), [*params, page_size + 1])
         if cursor.fetchone()[0] > page_size:
             return None
-        feature = RawSQL(feature_sql(with_fov, only=only), (), output_field=TextField())  # noqa: S611
-        features_sql, features_params = (
-            cameras.annotate(feature=feature).values("id", "feature").query.sql_with_params()
-        )
+        features = _with_feature(cameras, with_fov, (), only).values("id", "feature")
+        features_sql, features_params = features.query.sql_with_params()
         cursor.execute(
             WHOLE_BOX_PAGE.format(features=features_sql), [*features_params, page_size + 1]
         )
