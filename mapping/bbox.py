@@ -37,18 +37,6 @@ class BBox:
         """Overpass QL wants (south,west,north,east)."""
         return f"{self.min_lat},{self.min_lon},{self.max_lat},{self.max_lon}"
 
-    def shrunk(self, margin: float) -> BBox | None:
-        """The box with each side moved inwards by margin degrees; None if nothing is left."""
-        inner = BBox(
-            self.min_lon + margin,
-            self.min_lat + margin,
-            self.max_lon - margin,
-            self.max_lat - margin,
-        )
-        if inner.min_lon >= inner.max_lon or inner.min_lat >= inner.max_lat:
-            return None
-        return inner
-
     def polygon(self):
         from django.contrib.gis.geos import Polygon
 

@@ -79,3 +79,20 @@ def indexes_built_after(cursor, table: str) -> Iterator[list[str]]:
     cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
     for _, definition in indexes:
         cursor.execute(definition)
+
+
+def vacuum_analyze(table: str) -> str:
+    """VACUUM ANALYZE table after a bulk write, or ANALYZE alone inside a transaction.
+
+    ANALYZE gives the planner the new rows' statistics. VACUUM also marks the written
+    pages all-visible, which is what lets an index-only scan (the box counts of
+    mapping/plane_point.py) skip the table; autovacuum would do it too, a minute or so
+    later. VACUUM cannot run inside a transaction block (a test's, or a caller's atomic
+    block): there the visibility map is left to autovacuum. Returns the statement run.
+    """
+    from django.db import connection
+
+    statement = f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM ANALYZE {table}"
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    return statement

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from mapping.data_version import data_version_triggers
 from mapping.density.triggers import density_triggers
+from mapping.plane_point import PlanePoint, PlanePointField
 
 MAX_PLAUSIBLE_HEIGHT_M = 300.0
 
@@ -90,6 +91,11 @@ class Camera(models.Model):
     osm_id = models.BigIntegerField(null=True, blank=True)
     osm_version = models.PositiveIntegerField(null=True, blank=True)
     location = models.PointField(srid=4326)
+    # The same position as PostgreSQL's own point, kept by PostgreSQL: boxes are answered
+    # exactly from its index alone (mapping/plane_point.py says why).
+    position = models.GeneratedField(
+        expression=PlanePoint(F("location")), output_field=PlanePointField(), db_persist=True
+    )
 
     surveillance = models.CharField(max_length=16, choices=Surveillance.choices, blank=True)
     surveillance_type = models.CharField(
@@ -189,13 +195,11 @@ class Camera(models.Model):
             # (varchar_pattern_ops) that no query uses and every camera write maintains.
             models.Index(fields=["status"], name="camera_status"),
             models.Index(fields=["surveillance_type"], name="camera_surveillance_type"),
-            # What the map and most readers ask for: active cameras in a box. With the
-            # status in the index predicate, PostgreSQL drops the status test from the heap
-            # scan (a varchar far into each row): a 14,000-camera viewport counts in 8 ms
-            # instead of 16 on the 2.5M benchmark set.
-            # Written as an expression: GeoDjango's schema editor drops the condition of an
-            # index on a geometry field named in `fields`.
-            GistIndex(F("location"), condition=Q(status="active"), name="camera_active_location"),
+            # What the map and every list page asks: the cameras in a box, how many, and
+            # which ids come first. With the ids and statuses included, the index alone
+            # answers (an index-only scan); a 14,000-camera viewport counts and picks its
+            # page's ids in 6 ms instead of 9-13 on the 2.5M benchmark set.
+            GistIndex(fields=["position"], include=["id", "status"], name="camera_position"),
         ]
         # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py),
         # and tell cached readers the data changed (mapping/data_version.py).

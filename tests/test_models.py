@@ -139,18 +139,29 @@ def test_test_database_has_postgis_and_pgrouting():
     assert {"postgis", "pgrouting"} <= names
 
 
-def test_viewports_of_active_cameras_use_the_partial_location_index():
+def test_the_position_is_generated_from_the_geometry_exactly(db):
+    from django.contrib.gis.geos import Point
+
+    from mapping.models import Camera
+    from tests.factories import make_camera
+
+    camera = make_camera(location=Point(179.99999987, -84.12345678901, srid=4326))
+    assert Camera.objects.get(pk=camera.pk).position == (179.99999987, -84.12345678901)
+    Camera.objects.filter(pk=camera.pk).update(location=Point(2.35, 48.85, srid=4326))
+    assert Camera.objects.get(pk=camera.pk).position == (2.35, 48.85)
+
+
+def test_boxes_are_counted_and_paged_from_the_position_index_alone(db):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'camera_active_location'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'camera_position'")
         (definition,) = cursor.fetchone()
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
-            "EXPLAIN SELECT count(*) FROM mapping_camera WHERE status = 'active'"
-            " AND location && ST_MakeEnvelope(2.3, 48.8, 2.4, 48.9, 4326)"
+            "EXPLAIN SELECT count(*), array_agg(id ORDER BY id) FROM mapping_camera"
+            " WHERE status = 'active' AND position <@ box(point(2.3, 48.8), point(2.4, 48.9))"
         )
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "gist (location) WHERE ((status)::text = 'active'::text)" in definition
-    assert "camera_active_location" in plan
-    assert "Filter" not in plan  # the index predicate answers the status test
+    assert 'gist ("position") INCLUDE (id, status)' in definition
+    assert "Index Only Scan using camera_position" in plan

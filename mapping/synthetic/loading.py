@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
+from mapping import bulk_load
 from mapping.models import Camera, StreetSegment
 from mapping.synthetic.cameras import CameraBatch
 from mapping.synthetic.graph import WalkGraph
@@ -132,7 +133,7 @@ def _columns_for(model, provided: dict[str, Iterable[str]]) -> dict[str, Iterabl
     """
     columns = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.generated:  # PostgreSQL writes generated columns
             continue
         if field.name in provided:
             columns[field.column] = provided[field.name]
@@ -238,10 +239,10 @@ def _indexes_rebuilt_after(cursor, model, rebuild: bool):
 
 
 def analyze() -> None:
-    """Fresh planner statistics: without them the first queries plan for empty tables."""
-    with connection.cursor() as cursor:
-        for model in (Camera, StreetSegment):
-            cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(model._meta.db_table)))
+    """Fresh planner statistics (without them the first queries plan for empty tables) and,
+    outside a transaction, a visibility map that lets box counts skip the table."""
+    for model in (Camera, StreetSegment):
+        bulk_load.vacuum_analyze(model._meta.db_table)
 
 
 # Named queries over the synthetic id ranges (cameras are OSM nodes, segments their ways).

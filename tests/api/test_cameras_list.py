@@ -168,8 +168,8 @@ def test_cameras_on_the_edges_of_the_box_are_inside_and_just_outside_are_not(cli
 def test_points_near_the_edges_are_classified_exactly_where_float4_boxes_are_coarsest(
     client, db, offset
 ):
-    # Near 180 degrees a float4 step is 1.5e-5 degrees: the index's boxes blur there, and
-    # only the points within the safe margin of an edge go through the exact comparison.
+    # Near 180 degrees a float4 step is 1.5e-5 degrees: PostGIS's index boxes blur there.
+    # The position index keys are float8 points, compared exactly (mapping/plane_point.py).
     box = BBox(179.5, 84.5, 179.9, 84.9)
     mid_lon, mid_lat = 179.7, 84.7
     within = [
@@ -191,7 +191,7 @@ def test_points_near_the_edges_are_classified_exactly_where_float4_boxes_are_coa
     assert answer["count"] == 4
 
 
-def test_a_box_narrower_than_the_safe_margin_still_finds_its_cameras(client, db):
+def test_a_box_a_few_metres_wide_finds_its_cameras_and_no_other(client, db):
     box = BBox(2.35, 48.85, 2.35005, 48.85005)
     camera = make_camera(location=point(2.35001, 48.85004))
     make_camera(location=point(2.35006, 48.85004))

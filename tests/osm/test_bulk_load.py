@@ -176,3 +176,32 @@ def test_tags_that_copy_must_escape_are_stored_exactly(town, tmp_path, value, em
         value.strip(),
         value,
     )
+
+
+def _all_visible_pages() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE oid = 'mapping_camera'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_inside_a_transaction_only_statistics_are_refreshed():
+    make_camera(location=point(2.35, 48.85))
+    assert bulk_load.vacuum_analyze("mapping_camera") == "ANALYZE mapping_camera"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_pages_are_marked_all_visible_for_index_only_counts():
+    for index in range(300):
+        make_camera(location=point(2.35 + index * 1e-5, 48.85))
+    before = _all_visible_pages()
+    assert bulk_load.vacuum_analyze("mapping_camera") == "VACUUM ANALYZE mapping_camera"
+    assert _all_visible_pages() > before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM mapping_camera"
+            " WHERE status = 'active' AND position <@ box(point(2.34, 48.84), point(2.36, 48.86))"
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]["Plans"][0]
+    assert plan["Node Type"] == "Index Only Scan"
+    assert plan["Heap Fetches"] == 0
+    assert plan["Actual Rows"] == 300
