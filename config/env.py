@@ -64,3 +64,11 @@ def database_from_pg_environment() -> dict:
         "PORT": os.environ.get("PGPORT", "5432"),
         "OPTIONS": {},
     }
+
+
+def with_server_settings(options: dict, server_settings: dict[str, str]) -> dict:
+    """OPTIONS with server settings added to libpq's ``options`` (``-c name=value``), after
+    any already there (a DATABASE_URL's ``?options=``), which therefore win."""
+    given = options.get("options", "")
+    ours = " ".join(f"-c {name}={value}" for name, value in server_settings.items())
+    return {**options, "options": f"{ours} {given}".strip()}

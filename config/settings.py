@@ -16,6 +16,7 @@ from config.env import (
     env_flag,
     env_float,
     env_list,
+    with_server_settings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,6 +108,16 @@ DATABASES = {
 DATABASES["default"]["TEST"] = {
     "NAME": os.environ.get("TEST_DB_NAME", f"test_{DATABASES['default']['NAME']}")
 }
+# Parallel query costs more than it gives a web request: starting a worker takes 10-20 ms on
+# a small host, longer than most of our queries, and every core is already serving another
+# request. PostgreSQL has no statistics for `point <@ box` (mapping/plane_point.py) and
+# guesses 2,500 rows for any box, which was enough to send a 34-camera viewport through a
+# parallel plan (21 ms instead of 1). Ten times the default setup cost keeps parallel plans
+# for the big scans only (a country-wide fallback count, the fields of view).
+DB_PARALLEL_SETUP_COST = env_float("DB_PARALLEL_SETUP_COST", 10_000.0)
+DATABASES["default"]["OPTIONS"] = with_server_settings(
+    DATABASES["default"]["OPTIONS"], {"parallel_setup_cost": f"{DB_PARALLEL_SETUP_COST:g}"}
+)
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The route planner prepares its two statements once per connection (mapping/prepared.py).

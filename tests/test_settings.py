@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from config.env import database_from_url, env_flag
+from config.env import database_from_url, env_flag, with_server_settings
 from config.logging import DropClientAddress, scrub_addresses
 
 
@@ -21,6 +21,22 @@ def test_database_url_is_parsed_into_a_postgis_entry():
         "maps",
     )
     assert entry["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_server_settings_go_first_in_libpq_options_so_the_urls_own_win():
+    options = with_server_settings(
+        {"options": "-c parallel_setup_cost=5"}, {"parallel_setup_cost": "10000"}
+    )
+    assert options == {"options": "-c parallel_setup_cost=10000 -c parallel_setup_cost=5"}
+    assert with_server_settings({}, {"a": "1", "b": "2"}) == {"options": "-c a=1 -c b=2"}
+
+
+def test_connections_plan_with_the_raised_parallel_setup_cost(db, settings):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW parallel_setup_cost")
+        assert float(cursor.fetchone()[0]) == settings.DB_PARALLEL_SETUP_COST == 10_000
 
 
 def test_database_url_of_another_engine_is_refused():
