@@ -23,11 +23,13 @@ LIMITS = {
     "and exposure in SQL; the derived data dominate on a city.",
     "helsinki_bbox": "compare the view alone with the HTTP figure: the rest is gunicorn, the "
     "socket and the other processes sharing the two cores during the run.",
-    "city_bbox": "an answer reads every matching camera once (to count them and pick the "
-    "page's 500 lowest ids: about 1,700 table pages for 14,000 cameras, even in geohash order), "
-    "then writes 500 features in PostgreSQL (about 10 microseconds each) and spends 4-7 ms in "
-    "Python (filters, SQL, the page's text); the raw baseline does the first part only, so "
-    "the ratio holds near 2x while the absolute time stays above 15 ms on this machine.",
+    "city_bbox": "the count and the page's 500 lowest ids now come from the position index "
+    "alone (index-only, about 190 index pages for 14,000 cameras: 3-4 ms); then the page's 500 "
+    "rows are read by id (about 2 ms), their features written by PostgreSQL (about 10 "
+    "microseconds each, 5 ms) and the answer assembled in Python (about 5 ms: filters, SQL, "
+    "the page's text), plus HTTP through gunicorn (2-3 ms). Writing stored feature text "
+    "instead saved 2.4 ms in a trial, at about 450 bytes per camera; 15 ms stays out of reach "
+    "on this machine.",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
@@ -37,15 +39,18 @@ LIMITS = {
     "whole-graph baseline, so the snapping and the HTTP round trip are what remains.",
     "pbf_import": "after the bulk load of an empty table (indexes built after the rows, density "
     "counted level from level), one transaction still runs its steps one after another on one "
-    "core: Python reads the file (0.6-0.9 s) and writes the COPY lines (0.6 s), then the "
-    "INSERT (0.5 s), nine index builds (0.5 s), about 177,000 density cells (0.85 s) and "
-    "ANALYZE (0.2 s); 50,000 a second would need all of that in 1 s.",
+    "core: Python reads the file (0.7-0.9 s) and writes the COPY lines (0.6 s), then the "
+    "INSERT (0.6 s), nine index builds (0.8 s), about 177,000 density cells (1.0 s: 0.4 s "
+    "counting, the rest writing them with their primary key) and ANALYZE (0.2 s); 50,000 a "
+    "second would need all of that in 1 s.",
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
     "load_readers": "every view differs, so nearly every answer is computed, and the map asks "
-    "for pages of 5,000 markers: a dense street-level view costs 40-90 ms of the two cores "
-    "(counting its cameras, then 5,000 marker features, about 1 MB of text). The capacity "
+    "for pages of 5,000 markers: a dense street-level view costs 40-70 ms of the two cores "
+    "(counting its cameras is now index-only, but 5,000 rows are read by id, written as "
+    "marker features and sent: about 1 MB of text, parsed by the load client on the same "
+    "cores). Views of a few hundred cameras cost 10-15 ms. The capacity "
     "figure is what one such host sustains; 200 different views a second take several "
     "(docs/deployment.md).",
 }
