@@ -52,8 +52,8 @@ def storage_order_correlation() -> float:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT coalesce(corr(position, rank), 0) FROM (
-                SELECT row_number() OVER (ORDER BY ctid) AS position,
+            SELECT coalesce(corr(on_disk, rank), 0) FROM (
+                SELECT row_number() OVER (ORDER BY ctid) AS on_disk,
                        row_number() OVER (ORDER BY ST_GeoHash(location, {GEOHASH_PRECISION}), id)
                            AS rank
                 FROM {CAMERA_TABLE}
