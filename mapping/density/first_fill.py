@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from mapping import bulk_load
 from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL
 from mapping.density.dimensions import dims_sql
 from mapping.density.triggers import DENSITY_TABLE, tile_x_sql, tile_y_sql
@@ -49,11 +50,11 @@ def first_fill_sql(cameras: str = "mapping_camera") -> str:
     every_level = " UNION ALL ".join(
         f"SELECT {level}, cell_x, cell_y, dims, n FROM level_{level}" for level in AGGREGATE_LEVELS
     )
-    # In key order, as the trigger writes them: the primary key's index grows at its end.
+    # In no particular order: fill_from_cameras builds the primary key after the rows.
     return f"""
         INSERT INTO {DENSITY_TABLE} (level, cell_x, cell_y, dims, camera_count)
         WITH {", ".join(levels)}
-        SELECT * FROM ({every_level}) AS cells ORDER BY 1, 2, 3, 4
+        {every_level}
     """
 
 
@@ -84,6 +85,17 @@ def insert_trigger_ignored(cursor) -> Iterator[None]:
 
 
 def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
-    """Count cameras into the empty aggregate; returns the number of cells written."""
-    cursor.execute(first_fill_sql(cameras))
-    return cursor.rowcount
+    """Count cameras into the empty aggregate; returns the number of cells written.
+
+    The aggregate's indexes (its primary key among them) are built after the cells, as
+    the camera table's are (mapping/bulk_load.py): writing the cells one by one into a
+    four-column key cost more than counting them. Only the empty aggregate gets here, and
+    it stays locked until the caller's transaction ends.
+    """
+    with (
+        bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
+        bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
+    ):
+        cursor.execute(first_fill_sql(cameras))
+        written = cursor.rowcount
+    return written

@@ -25,13 +25,23 @@ from tests.osm.test_first_import import _aggregate, _camera_rows, _without_camer
 pytestmark = pytest.mark.django_db
 
 
-def _index_definitions() -> set[str]:
+def _index_definitions(table: str = "mapping_camera") -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
-            " WHERE indrelid = 'mapping_camera'::regclass"
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass",
+            [table],
         )
         return {definition for (definition,) in cursor.fetchall()}
+
+
+def _constraints(table: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass",
+            [table],
+        )
+        return set(cursor.fetchall())
 
 
 def test_the_secondary_indexes_are_the_ones_no_constraint_owns():
@@ -106,6 +116,39 @@ def test_the_level_by_level_fill_counts_every_kind_of_camera_like_a_recount():
         written = first_fill.fill_from_cameras(cursor)
 
     assert _aggregate() == recounted and written == len(recounted)
+
+
+def test_the_aggregate_gets_its_primary_key_and_indexes_back_after_the_fill():
+    indexes, constraints = (
+        _index_definitions("mapping_densitycell"),
+        _constraints("mapping_densitycell"),
+    )
+    assert ("mapping_densitycell_pkey", "PRIMARY KEY (level, cell_x, cell_y, dims)") in constraints
+    _without_cameras()
+    make_camera(location=point(2.35, 48.85))
+    DensityCell.objects.all().delete()
+
+    with connection.cursor() as cursor:
+        first_fill.fill_from_cameras(cursor)
+
+    assert _index_definitions("mapping_densitycell") == indexes
+    assert _constraints("mapping_densitycell") == constraints
+
+
+def test_a_duplicate_cell_fails_the_primary_key_rebuild():
+    _without_cameras()
+    with (  # noqa: PT012 - the error comes from the block's end, the key's rebuild
+        connection.cursor() as cursor,
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        bulk_load.primary_key_built_after(cursor, "mapping_densitycell"),
+    ):
+        for _ in range(2):
+            cursor.execute(
+                "INSERT INTO mapping_densitycell (level, cell_x, cell_y, dims, camera_count)"
+                " VALUES (3, 1, 1, 0, 1)"
+            )
+    assert _constraints("mapping_densitycell")  # rolled back with the savepoint, key included
 
 
 def test_the_insert_trigger_stands_aside_only_inside_the_block():
