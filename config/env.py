@@ -66,9 +66,28 @@ def database_from_pg_environment() -> dict:
     }
 
 
-def with_server_settings(options: dict, server_settings: dict[str, str]) -> dict:
-    """OPTIONS with server settings added to libpq's ``options`` (``-c name=value``), after
-    any already there (a DATABASE_URL's ``?options=``), which therefore win."""
-    given = options.get("options", "")
+def env_optional_float(name: str, default: float) -> float | None:
+    """A number, or None when the variable is set to "" or "off" (the feature turned off)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in ("", "off"):
+        return None
+    return float(value)
+
+
+def with_server_settings(
+    options: dict, server_settings: dict[str, str], environment_options: str = ""
+) -> dict:
+    """OPTIONS with server settings put in libpq's ``options`` (``-c name=value``).
+
+    libpq reads PGOPTIONS only when no ``options`` parameter is given, so the caller passes
+    it (``environment_options``) to be kept. Ours come first, then PGOPTIONS, then any
+    already in OPTIONS (a DATABASE_URL's ``?options=``): the later ones win. Nothing is
+    added when there is nothing to add (a pooler such as PgBouncer refuses ``options``).
+    """
     ours = " ".join(f"-c {name}={value}" for name, value in server_settings.items())
-    return {**options, "options": f"{ours} {given}".strip()}
+    combined = " ".join(
+        part for part in (ours, environment_options, options.get("options", "")) if part
+    )
+    return {**options, "options": combined} if combined else dict(options)

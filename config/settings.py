@@ -16,6 +16,7 @@ from config.env import (
     env_flag,
     env_float,
     env_list,
+    env_optional_float,
     with_server_settings,
 )
 
@@ -113,10 +114,16 @@ DATABASES["default"]["TEST"] = {
 # request. PostgreSQL has no statistics for `point <@ box` (mapping/plane_point.py) and
 # guesses 2,500 rows for any box, which was enough to send a 34-camera viewport through a
 # parallel plan (21 ms instead of 1). Ten times the default setup cost keeps parallel plans
-# for the big scans only (a country-wide fallback count, the fields of view).
-DB_PARALLEL_SETUP_COST = env_float("DB_PARALLEL_SETUP_COST", 10_000.0)
+# for the big scans only (a country-wide fallback count, the fields of view). Sent with each
+# connection; DB_PARALLEL_SETUP_COST=off sends nothing (PgBouncer refuses `options`: set it
+# on the role instead, docs/deployment.md).
+DB_PARALLEL_SETUP_COST = env_optional_float("DB_PARALLEL_SETUP_COST", 10_000.0)
 DATABASES["default"]["OPTIONS"] = with_server_settings(
-    DATABASES["default"]["OPTIONS"], {"parallel_setup_cost": f"{DB_PARALLEL_SETUP_COST:g}"}
+    DATABASES["default"]["OPTIONS"],
+    {}
+    if DB_PARALLEL_SETUP_COST is None
+    else {"parallel_setup_cost": f"{DB_PARALLEL_SETUP_COST:g}"},
+    os.environ.get("PGOPTIONS", ""),
 )
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DB_CONN_MAX_AGE", "60"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -151,7 +158,7 @@ CACHES = {
             "RESPONSE_CACHE_BACKEND",
             "django.core.cache.backends.locmem.LocMemCache"
             if os.environ.get("PYTEST_VERSION")
-            else "django.core.cache.backends.filebased.FileBasedCache",
+            else "api.answer_cache.AnswerFileCache",  # Django's file cache, cheaper writes
         ),
         "LOCATION": os.environ.get(
             "RESPONSE_CACHE_LOCATION", str(BASE_DIR / "var" / "cache" / "responses")

@@ -116,11 +116,11 @@ class FeaturePage:
     count: int
 
 
-# Inside a box, one pass over the GiST index and the heap both counts the matching cameras
-# and keeps the page's ids (a sorted array of every matching id, sliced): faster than a
-# materialised list read twice or a window over every row. Only the page's rows are then
-# read again, to write their features. Always one row at least: (count, NULL) when the
-# page is empty.
+# Inside a box, one index-only pass over the position index (mapping/plane_point.py) both
+# counts the matching cameras and keeps the page's ids (a sorted array of every matching
+# id, sliced): faster than a materialised list read twice or a window over every row. Only
+# the page's rows are then read from the table, to write their features. Always one row at
+# least: (count, NULL) when the page is empty.
 PAGE_IN_BOX = """
 WITH matching AS (
     SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[%s + 1:%s + %s] AS page_ids

@@ -198,7 +198,7 @@ class Camera(models.Model):
             # What the map and every list page asks: the cameras in a box, how many, and
             # which ids come first. With the ids and statuses included, the index alone
             # answers (an index-only scan); a 14,000-camera viewport counts and picks its
-            # page's ids in 6 ms instead of 9-13 on the 2.5M benchmark set.
+            # page's ids in 3-4 ms instead of 9-13 on the 2.5M benchmark set.
             GistIndex(fields=["position"], include=["id", "status"], name="camera_position"),
         ]
         # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py),

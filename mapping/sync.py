@@ -135,12 +135,13 @@ EVERY_ROW = "true"
 INSERT_NEW_CAMERAS = INSERT_CAMERAS.format(new_only=ONLY_ABSENT)
 INSERT_FIRST_CAMERAS = INSERT_CAMERAS.format(new_only=EVERY_ROW)
 
-# Active OSM cameras inside the imported area that the import no longer contains.
+# Active OSM cameras inside the imported area (edges included, exactly: the position index,
+# mapping/plane_point.py) that the import no longer contains.
 MARK_REMOVED_CAMERAS = """
 UPDATE mapping_camera AS c
 SET status = 'removed', removed_at = %(now)s, updated_at = %(now)s
 WHERE c.source = 'osm' AND c.status = 'active' AND c.updated_at < %(now)s
-  AND c.location && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
+  AND c.position <@ box(point(%(min_lon)s, %(min_lat)s), point(%(max_lon)s, %(max_lat)s))
   AND NOT EXISTS (
       SELECT 1 FROM import_camera i WHERE i.osm_type = c.osm_type AND i.osm_id = c.osm_id
   )

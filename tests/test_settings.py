@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from config.env import database_from_url, env_flag, with_server_settings
+from config.env import database_from_url, env_flag, env_optional_float, with_server_settings
 from config.logging import DropClientAddress, scrub_addresses
 
 
@@ -23,12 +23,26 @@ def test_database_url_is_parsed_into_a_postgis_entry():
     assert entry["OPTIONS"] == {"sslmode": "require"}
 
 
-def test_server_settings_go_first_in_libpq_options_so_the_urls_own_win():
+def test_server_settings_go_first_in_libpq_options_so_pgoptions_and_the_urls_own_win():
     options = with_server_settings(
-        {"options": "-c parallel_setup_cost=5"}, {"parallel_setup_cost": "10000"}
+        {"options": "-c parallel_setup_cost=5"},
+        {"parallel_setup_cost": "10000"},
+        "-c work_mem=64MB",
     )
-    assert options == {"options": "-c parallel_setup_cost=10000 -c parallel_setup_cost=5"}
+    assert options == {
+        "options": "-c parallel_setup_cost=10000 -c work_mem=64MB -c parallel_setup_cost=5"
+    }
     assert with_server_settings({}, {"a": "1", "b": "2"}) == {"options": "-c a=1 -c b=2"}
+
+
+def test_nothing_is_sent_when_there_is_nothing_to_send():
+    assert with_server_settings({"sslmode": "require"}, {}) == {"sslmode": "require"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("off", None), ("", None), ("2500", 2500.0)])
+def test_the_parallel_setup_cost_can_be_turned_off(monkeypatch, value, expected):
+    monkeypatch.setenv("DB_PARALLEL_SETUP_COST", value)
+    assert env_optional_float("DB_PARALLEL_SETUP_COST", 10_000.0) == expected
 
 
 def test_connections_plan_with_the_raised_parallel_setup_cost(db, settings):

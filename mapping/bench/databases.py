@@ -63,6 +63,8 @@ def connection_params(dbname: str) -> dict[str, str]:
         params["host"] = db["HOST"]
     if db.get("PORT"):
         params["port"] = str(db["PORT"])
+    if db["OPTIONS"].get("options"):  # the application's server settings: same planner
+        params["options"] = db["OPTIONS"]["options"]
     return params
 
 

@@ -40,8 +40,8 @@ LIMITS = {
     "pbf_import": "after the bulk load of an empty table (indexes built after the rows, density "
     "counted level from level), one transaction still runs its steps one after another on one "
     "core: Python reads the file (0.7-0.9 s) and writes the COPY lines (0.6 s), then the "
-    "INSERT (0.6 s), nine index builds (0.8 s), about 177,000 density cells (0.6 s, their "
-    "primary key built after them) and ANALYZE (0.2 s); 50,000 a second would need all of "
+    "INSERT (0.6 s), nine index builds (0.8 s), about 177,000 density cells (0.7-1.0 s, "
+    "their primary key built after them) and ANALYZE (0.2 s); 50,000 a second would need all of "
     "that in 1 s.",
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "

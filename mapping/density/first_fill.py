@@ -50,11 +50,12 @@ def first_fill_sql(cameras: str = "mapping_camera") -> str:
     every_level = " UNION ALL ".join(
         f"SELECT {level}, cell_x, cell_y, dims, n FROM level_{level}" for level in AGGREGATE_LEVELS
     )
-    # In no particular order: fill_from_cameras builds the primary key after the rows.
+    # In key order, as the trigger's upserts leave them over time: a map view reads a range
+    # of the key, and cells stored in that order sit on a few table pages.
     return f"""
         INSERT INTO {DENSITY_TABLE} (level, cell_x, cell_y, dims, camera_count)
         WITH {", ".join(levels)}
-        {every_level}
+        SELECT * FROM ({every_level}) AS cells ORDER BY 1, 2, 3, 4
     """
 
 
@@ -89,8 +90,9 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
 
     The aggregate's indexes (its primary key among them) are built after the cells, as
     the camera table's are (mapping/bulk_load.py): writing the cells one by one into a
-    four-column key cost more than counting them. Only the empty aggregate gets here, and
-    it stays locked until the caller's transaction ends.
+    four-column key cost about as much as counting them. Only the empty aggregate gets
+    here, inside the import's transaction; density readers wait for its commit, as
+    readers of the camera table do (there is nothing to read yet).
     """
     with (
         bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),

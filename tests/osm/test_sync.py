@@ -160,6 +160,20 @@ def test_cameras_outside_the_imported_area_are_not_marked_removed(town, tmp_path
     assert (elsewhere.status, elsewhere.removed_at) == ("active", None)
 
 
+def test_a_camera_a_hair_outside_the_area_is_not_marked_removed(town, tmp_path):
+    # 1e-7 degrees (1 cm) beyond the edge: inside the float4 box PostGIS's && compares,
+    # outside the area all the same.
+    area = TESTVILLE_BBOX
+    outside = make_camera(location=Point(area.max_lon + 1e-7, 45.0, srid=4326))
+    on_edge = make_camera(location=Point(area.max_lon, 45.0, srid=4326))
+
+    import_file(town.write(tmp_path / "town.osm"), area=area)
+
+    outside.refresh_from_db()
+    on_edge.refresh_from_db()
+    assert (outside.status, on_edge.status) == ("active", "removed")
+
+
 def test_community_cameras_are_never_touched(town, tmp_path):
     resident = make_camera(
         source="community", location=Point(*at(0.5, 0.5), srid=4326), name="seen"
