@@ -144,12 +144,23 @@ if os.environ.get("GEOS_LIBRARY_PATH"):
 # through files. Several hosts share one through Redis or Memcached: set
 # RESPONSE_CACHE_BACKEND and RESPONSE_CACHE_LOCATION (docs/deployment.md).
 CACHES = {
-    # Per worker process by default: with N workers a client may submit N times the rate.
-    # CACHE_BACKEND/CACHE_LOCATION share the counters (a file cache on one host, Redis
-    # across hosts).
+    # The submission throttle's counters, in files shared by every worker of this host (a
+    # per-process memory cache would let a client submit once per worker within the
+    # limit). Several hosts share them through Redis: CACHE_BACKEND and CACHE_LOCATION.
+    # Tests keep them in memory, emptied around each test (tests/submissions/conftest.py).
     "default": {
-        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("CACHE_LOCATION", "anglemort"),
+        "BACKEND": os.environ.get(
+            "CACHE_BACKEND",
+            "django.core.cache.backends.locmem.LocMemCache"
+            if os.environ.get("PYTEST_VERSION")
+            else "django.core.cache.backends.filebased.FileBasedCache",
+        ),
+        "LOCATION": os.environ.get(
+            "CACHE_LOCATION",
+            "anglemort"
+            if os.environ.get("PYTEST_VERSION")
+            else str(BASE_DIR / "var" / "cache" / "throttle"),
+        ),
     },
     "responses": {
         # Tests keep answers in memory (tests/conftest.py empties it before each test): a

@@ -96,3 +96,30 @@ def test_query_strings_are_dropped_from_request_lines():
     scrubbed = scrub_addresses(line)
     assert "24.93" not in scrubbed
     assert scrubbed == '"GET /api/routes/ HTTP/1.1" 200 1234'
+
+
+def _production_caches() -> dict:
+    """settings.CACHES as a server process sees them (no pytest in its environment)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "CACHE_BACKEND", "CACHE_LOCATION")}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x"}
+    code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_throttle_counters_are_shared_by_the_workers_of_a_host():
+    caches = _production_caches()
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert caches["default"]["LOCATION"].endswith("var/cache/throttle")
+    assert caches["responses"]["BACKEND"] == "api.answer_cache.AnswerFileCache"
