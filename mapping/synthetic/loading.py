@@ -30,7 +30,6 @@ NULL = r"\N"
 POINT_EWKB_PREFIX = "0101000020E6100000"  # little endian, Point with SRID, 4326
 LINE_EWKB_PREFIX = "0102000020E6100000" + "02000000"  # LineString with SRID, 4326, 2 points
 SEGMENT_CHUNK = 100_000
-BULK_MAINTENANCE_WORK_MEM = "512MB"  # for the index builds after a bulk load
 
 
 def copy_escape(text: str) -> str:
@@ -195,10 +194,6 @@ def load_synthetic(
     with transaction.atomic():
         connection.ensure_connection()
         with connection.connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BULK_MAINTENANCE_WORK_MEM}'")
-            # Deferred foreign-key checks queued by an earlier DELETE in this transaction
-            # must run now: PostgreSQL refuses to build an index while they are pending.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             if graph is not None and len(graph):
                 with _indexes_rebuilt_after(cursor, StreetSegment, rebuild_indexes):
                     counts["segments"] = _copy(cursor, StreetSegment, segment_chunks())
@@ -208,34 +203,16 @@ def load_synthetic(
     return counts
 
 
-# Index definitions of a table, except those backing a constraint (the primary key).
-TABLE_INDEXES_SQL = """
-    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-    FROM pg_index i
-    WHERE i.indrelid = %s::regclass
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-"""
-
-
 @contextmanager
 def _indexes_rebuilt_after(cursor, model, rebuild: bool):
-    """Drop the table's secondary indexes, run the block, build them again.
-
-    Building an index once over sorted input is several times cheaper than updating
-    a dozen indexes row by row during COPY (the camera table has thirteen). The
-    indexes are recreated from their own catalogue definitions, in the same
-    transaction: on failure the drop is rolled back with everything else.
-    """
+    """With rebuild, the table's secondary indexes are dropped before the block and built
+    once after it (mapping/bulk_load.py: several times cheaper than updating a dozen
+    indexes row by row during COPY); without, nothing happens."""
     if not rebuild:
         yield
         return
-    cursor.execute(TABLE_INDEXES_SQL, [model._meta.db_table])
-    indexes = cursor.fetchall()
-    for name, _definition in indexes:
-        cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
-    yield
-    for _name, definition in indexes:
-        cursor.execute(definition)
+    with bulk_load.indexes_built_after(cursor, model._meta.db_table):
+        yield
 
 
 def analyze() -> None:

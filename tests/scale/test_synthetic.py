@@ -207,3 +207,33 @@ def test_command_generates_writes_a_pbf_and_clears(tmp_path, capsys):
     assert (tmp_path / "s.osm.pbf").stat().st_size > 0
     call_command("generate_synthetic", clear=True)
     assert count_synthetic() == {"cameras": 0, "segments": 0}
+
+
+def _index_definitions() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid IN ('mapping_camera'::regclass, 'mapping_streetsegment'::regclass)"
+        )
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+def test_a_bulk_load_builds_the_indexes_after_the_rows_and_gets_them_all_back(db, monkeypatch):
+    from mapping import bulk_load, synthetic
+
+    rebuilt = []
+    real = bulk_load.indexes_built_after
+
+    def recording(cursor, table):
+        rebuilt.append(table)
+        return real(cursor, table)
+
+    monkeypatch.setattr(bulk_load, "indexes_built_after", recording)
+    monkeypatch.setattr(synthetic, "BULK_LOAD_ROWS", 1_000)  # this small set takes the bulk path
+    before = _index_definitions()
+
+    assert generate_into_database(SPEC) == {"cameras": 2_000, "segments": 2_000}
+
+    assert rebuilt == ["mapping_streetsegment", "mapping_camera"]
+    assert _index_definitions() == before
+    assert synthetic_cameras().filter(location__isnull=False).count() == 2_000
