@@ -19,7 +19,9 @@ from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
 from mapping.geojson_sql import feature_sql
-from mapping.models import Camera
+from mapping.models import Camera, CameraStatus
+
+ACTIVE_ONLY = (CameraStatus.ACTIVE,)
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,15 @@ def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> Q
     """The cameras matching ``filters``, without any ordering (callers choose one)."""
     cameras = Camera.objects.all() if cameras is None else cameras
     if filters.bbox is not None:
-        # Exact, edges included, and answered by the camera_position index alone
-        # (mapping/plane_point.py): no row is read to count the box or rank its ids.
+        # Exact, edges included (mapping/plane_point.py). For active cameras, what the map
+        # and the API ask by default, the camera_active_position index alone answers: no
+        # row is read to count the box or rank its ids.
         cameras = cameras.filter(position__inside=filters.bbox)
+        if filters.statuses != ACTIVE_ONLY:
+            # Other statuses are not in that index: the geometry's GiST index finds the
+            # box's candidates (its float4 boxes round outwards, so it never misses one)
+            # and the exact test above keeps those inside.
+            cameras = cameras.filter(location__bboverlaps=filters.bbox.polygon())
     for lookup, values in (
         ("source__in", filters.sources),
         ("status__in", filters.statuses),

@@ -105,7 +105,11 @@ def _production_caches() -> dict:
     import subprocess
     import sys
 
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "CACHE_BACKEND", "CACHE_LOCATION")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTEST_VERSION", "CACHE_BACKEND", "CACHE_LOCATION")
+    }
     env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x"}
     code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES))"
     result = subprocess.run(

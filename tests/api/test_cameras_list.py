@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from api.pagination import CameraPagination
 from mapping.bbox import BBox
@@ -164,27 +165,52 @@ def test_cameras_on_the_edges_of_the_box_are_inside_and_just_outside_are_not(cli
     assert not {outside.pk, below.pk} & listed
 
 
+def test_a_box_of_several_statuses_is_searched_through_an_index_and_kept_exact(db, box):
+    from django.db import connection
+
+    from mapping.camera_queries import CameraFilters, filter_cameras
+
+    removed = {"status": "removed", "removed_at": timezone.now()}
+    removed_on_edge = make_camera(location=point(box.max_lon, box.max_lat), **removed)
+    active_inside = make_camera(location=point(box.min_lon, box.min_lat))
+    make_camera(location=point(box.max_lon + 1e-7, box.max_lat), **removed)
+    filters = CameraFilters(bbox=box, statuses=("active", "removed"))
+    cameras = filter_cameras(filters)
+    assert set(cameras.values_list("id", flat=True)) == {removed_on_edge.pk, active_inside.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = cameras.values("id").query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # Not a walk over every camera: the geometry's GiST index picks the candidates.
+    assert "mapping_camera_location" in plan
+
+
+@pytest.mark.parametrize("status", ["active", "removed"])
 @pytest.mark.parametrize("offset", [1e-7, 3e-6, 2e-5, 9e-5, 1.1e-4, 3e-4])
 def test_points_near_the_edges_are_classified_exactly_where_float4_boxes_are_coarsest(
-    client, db, offset
+    client, db, offset, status
 ):
     # Near 180 degrees a float4 step is 1.5e-5 degrees: PostGIS's index boxes blur there.
-    # The position index keys are float8 points, compared exactly (mapping/plane_point.py).
+    # The position keys are float8 points, compared exactly (mapping/plane_point.py); only
+    # active cameras are in the position index, removed ones are found through the
+    # geometry's index first, which must not lose those on the edges either.
     box = BBox(179.5, 84.5, 179.9, 84.9)
     mid_lon, mid_lat = 179.7, 84.7
+    fields = {"status": status, "removed_at": timezone.now() if status == "removed" else None}
     within = [
-        make_camera(location=point(box.max_lon - offset, mid_lat)),
-        make_camera(location=point(box.min_lon + offset, mid_lat)),
-        make_camera(location=point(mid_lon, box.max_lat - offset)),
-        make_camera(location=point(mid_lon, box.min_lat + offset)),
+        make_camera(location=point(box.max_lon - offset, mid_lat), **fields),
+        make_camera(location=point(box.min_lon + offset, mid_lat), **fields),
+        make_camera(location=point(mid_lon, box.max_lat - offset), **fields),
+        make_camera(location=point(mid_lon, box.min_lat + offset), **fields),
     ]
     outside = [
-        make_camera(location=point(box.max_lon + offset, mid_lat)),
-        make_camera(location=point(box.min_lon - offset, mid_lat)),
-        make_camera(location=point(mid_lon, box.max_lat + offset)),
-        make_camera(location=point(mid_lon, box.min_lat - offset)),
+        make_camera(location=point(box.max_lon + offset, mid_lat), **fields),
+        make_camera(location=point(box.min_lon - offset, mid_lat), **fields),
+        make_camera(location=point(mid_lon, box.max_lat + offset), **fields),
+        make_camera(location=point(mid_lon, box.min_lat - offset), **fields),
     ]
-    answer = client.get(f"{URL}?in_bbox={box}").json()
+    answer = client.get(f"{URL}?in_bbox={box}&status={status}").json()
     listed = {f["id"] for f in answer["features"]}
     assert listed == {camera.pk for camera in within}
     assert not listed & {camera.pk for camera in outside}
