@@ -140,42 +140,49 @@ ORDER BY "mapping_camera"."id"
 """
 
 
-# Whether a box holds at most %s cameras: a GiST index scan that stops at the first
-# page_size + 1 matches (under a millisecond on a 14,000-camera viewport).
-AT_MOST = "SELECT count(*) FROM ({ids} LIMIT %s) AS probe"
-
-# A box whose cameras all fit in the first page: its features are written in the same pass
-# that finds them (half the time of finding the ids, then reading their rows again). OFFSET
-# 0 keeps PostgreSQL from walking the primary key in id order to serve the LIMIT, which
-# would read the whole table when the box holds few cameras; the LIMIT only guards
-# against cameras added since the probe.
-WHOLE_BOX_PAGE = """
-SELECT page.feature
+# The first page of a box, in one statement (one snapshot, one round trip). A probe stops
+# at the first page_size + 1 matching ids (an index-only scan, under a millisecond on a
+# 14,000-camera viewport) and decides, once and before any row is read, which branch runs:
+# - a box whose cameras all fit in the page gets its features in the same pass that finds
+#   them (half the time of finding the ids, then reading their rows again; OFFSET 0 keeps
+#   PostgreSQL from walking the primary key in id order, which would read the whole table
+#   when the box holds few cameras);
+# - a larger box is counted and paged as PAGE_IN_BOX does.
+# Columns: the count, the feature, the id; no row at all for an empty box.
+FIRST_PAGE_IN_BOX = """
+WITH probe AS MATERIALIZED (
+    SELECT count(*) AS n FROM ({ids} LIMIT %s) AS p
+), matching AS MATERIALIZED (
+    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[1:%s] AS page_ids
+    FROM ({ids}) AS m
+    WHERE (SELECT n FROM probe) > %s
+)
+SELECT (SELECT n FROM probe), page.feature, page.id
 FROM ({features} OFFSET 0) AS page
-ORDER BY page.id
-LIMIT %s
+WHERE (SELECT n FROM probe) <= %s
+UNION ALL
+SELECT matching.total, {feature}, "mapping_camera"."id"
+FROM matching JOIN "mapping_camera" ON "mapping_camera"."id" = ANY(matching.page_ids)
+ORDER BY 3
 """
 
 
-def _whole_box_page(
+def _first_page_in_box(
     cameras: QuerySet, ids: tuple[str, tuple], page_size: int, with_fov: bool, only
-) -> list[str] | None:
-    """The features of every camera of the box when there are at most page_size, else None.
-
-    ``ids`` is the SQL and params of the box's camera ids, compiled once by the caller.
-    """
+) -> FeaturePage:
+    """Page 1 of the cameras of a box (``ids``: the SQL and params of their ids)."""
     ids_sql, params = ids
+    features = _with_feature(cameras, with_fov, (), only).values("id", "feature")
+    features_sql, features_params = features.query.sql_with_params()
+    sql = FIRST_PAGE_IN_BOX.format(
+        ids=ids_sql, features=features_sql, feature=feature_sql(with_fov, only=only)
+    )
+    arguments = [*params, page_size + 1, page_size, *params, page_size]
+    arguments += [*features_params, page_size]
     with connection.cursor() as cursor:
-        cursor.execute(AT_MOST.format(ids=ids_sql), [*params, page_size + 1])
-        if cursor.fetchone()[0] > page_size:
-            return None
-        features = _with_feature(cameras, with_fov, (), only).values("id", "feature")
-        features_sql, features_params = features.query.sql_with_params()
-        cursor.execute(
-            WHOLE_BOX_PAGE.format(features=features_sql), [*features_params, page_size + 1]
-        )
-        rows = [feature for (feature,) in cursor.fetchall()]
-    return rows if len(rows) <= page_size else None
+        cursor.execute(sql, arguments)
+        rows = cursor.fetchall()
+    return FeaturePage([feature for _, feature, _ in rows], rows[0][0] if rows else 0)
 
 
 def feature_page(
@@ -197,9 +204,7 @@ def feature_page(
     if filters.bbox is not None:
         ids_sql, params = cameras.values("id").query.sql_with_params()
         if page_number == 1:
-            whole = _whole_box_page(cameras, (ids_sql, params), page_size, with_fov, only)
-            if whole is not None:
-                return FeaturePage(whole, len(whole))
+            return _first_page_in_box(cameras, (ids_sql, params), page_size, with_fov, only)
         sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov, only=only))
         with connection.cursor() as cursor:
             cursor.execute(sql, [offset, offset, page_size, *params])

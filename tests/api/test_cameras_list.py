@@ -294,6 +294,17 @@ def test_a_box_that_fits_in_one_page_gives_the_features_pages_give(client, db, h
     assert paged == whole["features"]
 
 
+@pytest.mark.parametrize("cameras", [0, 1, 4, 5, 6])
+def test_a_first_page_is_right_on_either_side_of_its_size(client, db, box, cameras):
+    # Page 1 takes one of two paths, whether the box fits in the page (5 here) or not:
+    # each count of cameras around the size gets the right count, features and link.
+    ids = [make_camera(location=point(*inside(box, i / 10, 0.5))).pk for i in range(cameras)]
+    first = body(client.get(f"{URL}?in_bbox={box}&page_size=5"))
+    assert first["count"] == cameras
+    assert [f["id"] for f in first["features"]] == sorted(ids)[:5]
+    assert (first["next"] is None) == (cameras <= 5)
+
+
 MARKER = ("surveillance", "surveillance_type", "camera_type", "directions")
 
 
