@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
 from mapping.geojson_sql import feature_sql
 from mapping.models import Camera, CameraStatus
+from mapping.prepared import fetch_prepared
 
 ACTIVE_ONLY = (CameraStatus.ACTIVE,)
 
@@ -179,9 +179,7 @@ def _first_page_in_box(
     )
     arguments = [*params, page_size + 1, page_size, *params, page_size]
     arguments += [*features_params, page_size]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, arguments)
-        rows = cursor.fetchall()
+    rows = fetch_prepared(sql, arguments)
     return FeaturePage([feature for _, feature, _ in rows], rows[0][0] if rows else 0)
 
 
@@ -206,9 +204,7 @@ def feature_page(
         if page_number == 1:
             return _first_page_in_box(cameras, (ids_sql, params), page_size, with_fov, only)
         sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov, only=only))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [offset, offset, page_size, *params])
-            rows = cursor.fetchall()
+        rows = fetch_prepared(sql, [offset, offset, page_size, *params])
         return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
     # Without a box (a whole-table walk), the primary key index gives the page directly;
     # one extra row says whether another page follows, so COUNT runs only when it does.

@@ -19,7 +19,7 @@ statement of its own accord. Behind a pooler that cannot carry prepared statemen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import psycopg
 from django.conf import settings
@@ -29,8 +29,8 @@ from django.db import connection
 NEVER_AUTOMATICALLY = 2**31 - 1
 
 
-def fetch_prepared(sql: str, params: Mapping[str, object]) -> list[tuple]:
-    """Every row of a parameterised statement (%(name)s placeholders), prepared.
+def fetch_prepared(sql: str, params: Mapping[str, object] | Sequence[object]) -> list[tuple]:
+    """Every row of a parameterised statement (%(name)s or %s placeholders), prepared.
 
     Placeholders are bound server-side, so the SQL must say the type of any value
     PostgreSQL cannot infer (%(name)s::bigint); the rows are the same as through a
