@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from api.pagination import CameraPagination
+from mapping import camera_queries
 from mapping.bbox import BBox
 from mapping.models import Camera
 from tests.api.conftest import body, inside
@@ -294,10 +295,15 @@ def test_a_box_that_fits_in_one_page_gives_the_features_pages_give(client, db, h
     assert paged == whole["features"]
 
 
+@pytest.mark.parametrize("probed", [True, False])
 @pytest.mark.parametrize("cameras", [0, 1, 4, 5, 6])
-def test_a_first_page_is_right_on_either_side_of_its_size(client, db, box, cameras):
-    # Page 1 takes one of two paths, whether the box fits in the page (5 here) or not:
-    # each count of cameras around the size gets the right count, features and link.
+def test_a_first_page_is_right_on_either_side_of_its_size(
+    client, db, box, cameras, probed, monkeypatch
+):
+    # Page 1 of a large page size first probes whether the box fits in the page (5 here),
+    # then takes one of two paths; a small page size reads the page by id at once. Each
+    # count of cameras around the size gets the right count, features and link either way.
+    monkeypatch.setattr(camera_queries, "PROBED_PAGE_SIZE", 5 if probed else 6)
     ids = [make_camera(location=point(*inside(box, i / 10, 0.5))).pk for i in range(cameras)]
     first = body(client.get(f"{URL}?in_bbox={box}&page_size=5"))
     assert first["count"] == cameras
