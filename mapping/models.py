@@ -249,6 +249,29 @@ class DensityCell(models.Model):
         return f"{self.camera_count} at {self.level}/{self.cell_x}/{self.cell_y} ({self.dims})"
 
 
+class DensityTotal(models.Model):
+    """How many active cameras of every kind lie in one map cell: DensityCell summed over
+    its dims for the map without filters (mapping/density/totals.py), one row per cell.
+
+    Written by Camera's density triggers in the same statements as DensityCell.
+    """
+
+    pk = models.CompositePrimaryKey("level", "cell_x", "cell_y")
+    level = models.SmallIntegerField()
+    cell_x = models.IntegerField(help_text="Web Mercator tile column at this level.")
+    cell_y = models.IntegerField(help_text="Web Mercator tile row at this level, from the north.")
+    camera_count = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            # A statement that empties cells deletes them right after through this index.
+            models.Index(fields=["level"], condition=Q(camera_count=0), name="densitytotal_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.camera_count} at {self.level}/{self.cell_x}/{self.cell_y}"
+
+
 class DataVersion(models.Model):
     """The token cached readers key on; written only by triggers (mapping/data_version.py)."""
 

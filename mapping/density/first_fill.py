@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mapping import bulk_load
+from mapping.density import totals
 from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL
 from mapping.density.dimensions import dims_sql
 from mapping.density.triggers import DENSITY_TABLE, tile_x_sql, tile_y_sql
@@ -100,4 +101,10 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
     ):
         cursor.execute(first_fill_sql(cameras))
         written = cursor.rowcount
+    # The totals are the cells summed over their dims (empty too when the cells were).
+    with (
+        bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
+        bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
+    ):
+        cursor.execute(totals.fill_from_cells_sql(DENSITY_TABLE))
     return written

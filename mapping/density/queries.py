@@ -20,6 +20,7 @@ from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
 from mapping.camera_queries import CameraFilters, filter_cameras
+from mapping.density import totals
 from mapping.density.cells import (
     AGGREGATE_MAX_ZOOM,
     CELL_SIZE_PX,
@@ -92,7 +93,21 @@ CELLS_FROM_AGGREGATE = f"""
 """
 
 
+# The map without filters: one pre-summed row per cell (mapping/density/totals.py).
+CELLS_FROM_TOTALS = f"""
+    SELECT cell_x, cell_y, camera_count
+    FROM {totals.TOTALS_TABLE}
+    WHERE level = %s AND cell_x BETWEEN %s AND %s AND cell_y BETWEEN %s AND %s
+      AND camera_count > 0
+    ORDER BY cell_y, cell_x
+"""
+
+
 def _count_from_aggregate(filters: CameraFilters, tiles: TileRange) -> list[tuple[int, int, int]]:
+    if totals.serves(filters):
+        with connection.cursor() as cursor:
+            cursor.execute(CELLS_FROM_TOTALS, [tiles.level, tiles.x0, tiles.x1, tiles.y0, tiles.y1])
+            return [tuple(row) for row in cursor.fetchall()]
     conditions, params = dims_conditions(filters)
     dims = "".join(f" AND {condition}" for condition in conditions)
     with connection.cursor() as cursor:
@@ -138,4 +153,7 @@ def rebuild_density_cells() -> int:
         cursor.execute("LOCK TABLE mapping_camera IN SHARE MODE")
         cursor.execute(f"DELETE FROM {DENSITY_TABLE}")
         cursor.execute(apply_delta_sql(everything))
-        return cursor.rowcount
+        written = cursor.rowcount
+        cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
+        cursor.execute(totals.fill_from_cells_sql(DENSITY_TABLE))
+        return written

@@ -78,6 +78,18 @@ def _delta_rows(operation: str) -> str:
     )
 
 
+def _fine_cells_sql(delta_rows: str) -> str:
+    """SELECT of (cell_x, cell_y, dims, n): the delta rows summed per finest cell."""
+    scale = _fine_scale()
+    return f"""
+            SELECT {tile_x_sql("d.location", scale)} AS cell_x,
+                   {tile_y_sql("d.location", scale)} AS cell_y,
+                   d.dims, sum(d.n)::int AS n
+            FROM ({delta_rows}) d
+            GROUP BY 1, 2, 3
+            HAVING sum(d.n) <> 0"""
+
+
 def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
     """Add the delta rows' counts to every aggregated level, in one statement.
 
@@ -89,7 +101,6 @@ def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
     first import of 50,000 cameras writes about 180,000 cells, and the conflict check
     of an upsert roughly doubles what each costs.
     """
-    scale = _fine_scale()
     first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
     conflict = (
         """ON CONFLICT (level, cell_x, cell_y, dims)
@@ -101,13 +112,7 @@ def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
         INSERT INTO {DENSITY_TABLE} AS cell (level, cell_x, cell_y, dims, camera_count)
         SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
                fine.cell_y >> ({FINE_LEVEL} - lv.level), fine.dims, sum(fine.n)::int
-        FROM (
-            SELECT {tile_x_sql("d.location", scale)} AS cell_x,
-                   {tile_y_sql("d.location", scale)} AS cell_y,
-                   d.dims, sum(d.n)::int AS n
-            FROM ({delta_rows}) d
-            GROUP BY 1, 2, 3
-            HAVING sum(d.n) <> 0
+        FROM ({_fine_cells_sql(delta_rows)}
         ) fine
         CROSS JOIN generate_series({first}, {last}) AS lv(level)
         GROUP BY 1, 2, 3, 4
@@ -117,6 +122,15 @@ def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
     """
 
 
+def apply_deltas_sql(delta_rows: str, upsert: bool = True) -> str:
+    """The cells' statement, then the totals' (mapping/density/totals.py) from the same rows."""
+    from mapping.density.totals import apply_total_delta_sql
+
+    return apply_delta_sql(delta_rows, upsert) + apply_total_delta_sql(
+        _fine_cells_sql(delta_rows), upsert
+    )
+
+
 class DensityTrigger(pgtrigger.Trigger):
     """AFTER <operation> FOR EACH STATEMENT: apply the statement's cameras to the counts."""
 
@@ -124,21 +138,23 @@ class DensityTrigger(pgtrigger.Trigger):
     when = pgtrigger.After
 
     def get_func(self, model) -> str:
+        from mapping.density.totals import REMOVE_EMPTIED, TOTALS_TABLE
+
         operation = str(self.operation)
         if operation == "TRUNCATE":
-            return f"DELETE FROM {DENSITY_TABLE}; RETURN NULL;"
-        sql = apply_delta_sql(_delta_rows(operation))
+            return f"DELETE FROM {DENSITY_TABLE}; DELETE FROM {TOTALS_TABLE}; RETURN NULL;"
+        sql = apply_deltas_sql(_delta_rows(operation))
         if operation == "INSERT":
             # The first cameras into an empty aggregate (a first import): plain rows. Two
             # first writers at once: the loser fails on the primary key and rolls back.
-            first_fill = apply_delta_sql(_delta_rows(operation), upsert=False)
+            first_fill = apply_deltas_sql(_delta_rows(operation), upsert=False)
             sql = (
                 f"IF NOT EXISTS (SELECT 1 FROM {DENSITY_TABLE}) THEN {first_fill}"
                 f" ELSE {sql} END IF;"
             )
         if operation != "INSERT":
-            # Emptied cells go; the partial index on camera_count = 0 finds them at once.
-            sql += f" DELETE FROM {DENSITY_TABLE} WHERE camera_count = 0;"
+            # Emptied cells go; the partial indexes on camera_count = 0 find them at once.
+            sql += f" DELETE FROM {DENSITY_TABLE} WHERE camera_count = 0; {REMOVE_EMPTIED};"
         return sql + " RETURN NULL;"
 
 

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.views.density import density_collection
 from mapping.bbox import BBox
 from mapping.camera_queries import CameraFilters, filter_cameras
+from mapping.density import totals
 from mapping.density.cells import tile_x, tile_y
 from mapping.density.queries import (
     _count_from_aggregate,
@@ -18,8 +20,9 @@ from mapping.density.queries import (
     camera_density,
     rebuild_density_cells,
 )
-from mapping.models import Camera, DensityCell
+from mapping.models import Camera, DensityCell, DensityTotal
 from tests.api.conftest import body, inside
+from tests.density import aggregate_rows
 from tests.factories import make_camera, point
 from tests.helsinki import HELSINKI_BBOX
 
@@ -27,7 +30,7 @@ URL = "/api/density/"
 
 
 def _aggregate() -> set[tuple]:
-    return set(DensityCell.objects.values_list("level", "cell_x", "cell_y", "dims", "camera_count"))
+    return aggregate_rows()
 
 
 def _assert_aggregate_exact():
@@ -36,6 +39,9 @@ def _assert_aggregate_exact():
     rebuild_density_cells()
     assert _aggregate() == kept
     assert all(row[-1] > 0 for row in kept)
+    # The totals are the active cameras of the cells, summed over their packed columns.
+    active = sum(row[-1] for row in kept if row[0] == "cell" and row[1] == 3 and row[4] & 2 == 0)
+    assert sum(row[-1] for row in kept if row[0] == "total" and row[1] == 3) == active
 
 
 def test_triggers_keep_the_aggregate_exact_through_every_kind_of_write(db, box):
@@ -64,17 +70,19 @@ def test_an_emptied_cell_disappears_from_the_aggregate(db, box):
     camera = make_camera(location=point(*inside(box)))
     level = 16
     x, y = tile_x(camera.location.x, level), tile_y(camera.location.y, level)
-    assert DensityCell.objects.filter(level=level, cell_x=x, cell_y=y).exists()
+    for model in (DensityCell, DensityTotal):
+        assert model.objects.filter(level=level, cell_x=x, cell_y=y).exists()
     camera.delete()
-    assert not DensityCell.objects.filter(level=level, cell_x=x, cell_y=y).exists()
+    for model in (DensityCell, DensityTotal):
+        assert not model.objects.filter(level=level, cell_x=x, cell_y=y).exists()
 
 
 def test_truncating_cameras_empties_the_aggregate(transactional_db):
     make_camera()
-    assert DensityCell.objects.exists()
+    assert DensityCell.objects.exists() and DensityTotal.objects.exists()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE mapping_camera CASCADE")
-    assert not DensityCell.objects.exists()
+    assert not DensityCell.objects.exists() and not DensityTotal.objects.exists()
 
 
 FILTERS = [
@@ -200,3 +208,28 @@ def test_bad_density_requests_are_a_400_naming_the_parameter(client, db, query, 
     response = client.get(f"{URL}?{query}")
     assert response.status_code == 400
     assert field in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "served"),
+    [
+        (CameraFilters(statuses=("active",)), True),
+        (CameraFilters(), False),
+        (CameraFilters(statuses=("active", "removed")), False),
+        (CameraFilters(statuses=("active",), sources=("osm",)), False),
+        (CameraFilters(statuses=("active",), capabilities=("alpr",)), False),
+        (CameraFilters(statuses=("active",), operator="ville"), False),
+    ],
+)
+def test_only_the_map_without_filters_is_answered_from_the_totals(filters, served):
+    assert totals.serves(filters) is served
+
+
+def test_the_default_density_request_reads_one_total_per_cell(client, db, box):
+    for i in range(6):
+        make_camera(location=point(*inside(box, 0.5, 0.5)), camera_type=("fixed", "dome")[i % 2])
+    with CaptureQueriesContext(connection) as queries:
+        answer = body(client.get(f"{URL}?in_bbox={box}&zoom=12"))
+    assert any("mapping_densitytotal" in query["sql"] for query in queries)
+    assert not any("mapping_densitycell" in query["sql"] for query in queries)
+    assert answer["total"] == 6 and len(answer["features"]) == 1

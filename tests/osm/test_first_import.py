@@ -16,6 +16,7 @@ from django.db import connection
 from mapping.density.queries import rebuild_density_cells
 from mapping.importer import import_file
 from mapping.models import Camera, DensityCell, ImportRun
+from tests.density import aggregate_rows
 from tests.factories import make_camera, point
 from tests.helsinki import HELSINKI_CAMERAS, HELSINKI_PBF
 from tests.osm.snapshot import database_snapshot
@@ -41,7 +42,7 @@ def _camera_rows() -> list[tuple]:
 
 
 def _aggregate() -> set[tuple]:
-    return set(DensityCell.objects.values_list("level", "cell_x", "cell_y", "dims", "camera_count"))
+    return aggregate_rows()
 
 
 def test_a_first_import_stores_the_same_cameras_as_an_import_over_existing_ones(town, tmp_path):
