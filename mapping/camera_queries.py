@@ -187,6 +187,8 @@ def _first_page_in_box(
     )
     arguments = [*params, page_size + 1, page_size, *params, page_size]
     arguments += [*features_params, page_size]
+    # Prepared to skip parsing the long feature SQL; PostgreSQL still plans it for each
+    # request's values (custom plans), as the partial position index requires.
     rows = fetch_prepared(sql, arguments)
     return FeaturePage([feature for _, feature, _ in rows], rows[0][0] if rows else 0)
 
