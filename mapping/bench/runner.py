@@ -23,13 +23,13 @@ LIMITS = {
     "and exposure in SQL; the derived data dominate on a city.",
     "helsinki_bbox": "compare the view alone with the HTTP figure: the rest is gunicorn, the "
     "socket and the other processes sharing the two cores during the run.",
-    "city_bbox": "the count and the page's 500 lowest ids now come from the position index "
-    "alone (index-only, about 190 index pages for 14,000 cameras: 3-4 ms); then the page's 500 "
-    "rows are read by id (about 2 ms), their features written by PostgreSQL (about 10 "
-    "microseconds each, 5 ms) and the answer assembled in Python (about 5 ms: filters, SQL, "
-    "the page's text), plus HTTP through gunicorn (2-3 ms). Writing stored feature text "
-    "instead saved 2.4 ms in a trial, at about 450 bytes per camera; 15 ms stays out of reach "
-    "on this machine.",
+    "city_bbox": "the count and the page's 500 lowest ids come from the partial position "
+    "index alone (an index-only scan: about 4 ms for 14,000 cameras, 1.5 ms of it sorting the "
+    "ids); then the page's 500 rows are read by id (about 2 ms) and written as features by "
+    "PostgreSQL (about 2.5 ms), Python adds 3-4 ms (DRF, the filters, the page's text) and "
+    "HTTP 1-2 ms. The answer takes about 1.4x the raw SQL for the same rows: under 15 ms when "
+    "the machine is quiet (14.4-15.4 ms in three runs this session), above when it is busy "
+    "(16.5-17.3 ms in three others).",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
@@ -38,21 +38,25 @@ LIMITS = {
     "and the lines); the searches read about half the Helsinki graph each, close to the raw "
     "whole-graph baseline, so the snapping and the HTTP round trip are what remains.",
     "pbf_import": "after the bulk load of an empty table (indexes built after the rows, density "
-    "counted level from level), one transaction still runs its steps one after another on one "
-    "core: Python reads the file (0.7-0.9 s) and writes the COPY lines (0.6 s), then the "
-    "INSERT (0.6 s), nine index builds (0.8 s), about 177,000 density cells (0.7-1.0 s, "
-    "their primary key built after them) and ANALYZE (0.2 s); 50,000 a second would need all of "
-    "that in 1 s.",
+    "counted level from level), one transaction still runs its steps one after another: "
+    "Python reads the file (0.6-0.8 s) and writes the COPY lines (0.6 s), then the INSERT "
+    "from the staging table (0.5-0.6 s), nine index builds (0.55 s), about 177,000 density "
+    "cells and their totals (0.7-0.9 s, their keys built after them) and ANALYZE (0.16 s). "
+    "COPY straight into the camera table was tried and measured: the server took as long "
+    "as for the staging COPY and the INSERT together, and sorting the rows by place in "
+    "Python cost 0.5 s more. "
+    "50,000 a second would need all of that in 1 s.",
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
     "load_readers": "every view differs, so nearly every answer is computed, and the map asks "
-    "for pages of 5,000 markers: a dense street-level view costs 40-70 ms of the two cores "
-    "(counting its cameras is now index-only, but 5,000 rows are read by id, written as "
-    "marker features and sent: about 1 MB of text, parsed by the load client on the same "
-    "cores). Views of a few hundred cameras cost 10-15 ms. The capacity "
-    "figure is what one such host sustains; 200 different views a second take several "
-    "(docs/deployment.md).",
+    "for pages of 5,000 markers: a dense street-level view (42,000 cameras in the padded "
+    "view) costs 40-55 ms of the two cores: counting and sorting its ids from the index (about "
+    "14 ms), reading 5,000 rows by id (about 11 ms: one B-tree descent each on PostgreSQL 15), "
+    "writing 5,000 marker features and sending 1 MB. Views of a few hundred cameras cost "
+    "5-15 ms; density screens 4-14 ms now that the map's unfiltered density reads one total "
+    "per cell (the rest is writing GeoJSON polygons). The capacity figure is what one such "
+    "host sustains; 200 different views a second take several (docs/deployment.md).",
 }
 
 
