@@ -251,6 +251,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Behind trusted reverse proxies, the proxy's X-Forwarded-Proto says whether the visitor came
+# over HTTPS, so that absolute links (a page's next and previous) keep https. Without one, a
+# client could claim https with that header, so it is not read.
+if REST_FRAMEWORK["NUM_PROXIES"] > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Angle Mort API",
     "DESCRIPTION": (

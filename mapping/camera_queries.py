@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet, TextField
+from django.db.models import BooleanField, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 
 from mapping.bbox import BBox
@@ -21,7 +21,7 @@ from mapping.geojson_sql import feature_sql
 from mapping.models import Camera, CameraStatus
 from mapping.prepared import fetch_prepared
 
-ACTIVE_ONLY = (CameraStatus.ACTIVE,)
+ACTIVE_CONDITION = RawSQL('"mapping_camera"."status" = \'active\'', (), output_field=BooleanField())
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class CameraFilters:
         return described
 
 
+def _active_only(filters: CameraFilters) -> bool:
+    return set(filters.statuses) == {CameraStatus.ACTIVE}
+
+
 def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> QuerySet:
     """The cameras matching ``filters``, without any ordering (callers choose one)."""
     cameras = Camera.objects.all() if cameras is None else cameras
@@ -72,14 +76,18 @@ def filter_cameras(filters: CameraFilters, cameras: QuerySet | None = None) -> Q
         # and the API ask by default, the camera_active_position index alone answers: no
         # row is read to count the box or rank its ids.
         cameras = cameras.filter(position__inside=filters.bbox)
-        if filters.statuses != ACTIVE_ONLY:
+        if not _active_only(filters):
             # Other statuses are not in that index: the geometry's GiST index finds the
             # box's candidates (its float4 boxes round outwards, so it never misses one)
             # and the exact test above keeps those inside.
             cameras = cameras.filter(location__bboverlaps=filters.bbox.polygon())
+    if _active_only(filters):
+        # A constant, not a parameter: a prepared page statement's generic plan (a pooler may
+        # force those) can then still be proven to match the partial position index.
+        cameras = cameras.filter(ACTIVE_CONDITION)
     for lookup, values in (
         ("source__in", filters.sources),
-        ("status__in", filters.statuses),
+        ("status__in", () if _active_only(filters) else filters.statuses),
         ("surveillance__in", filters.surveillances),
         ("surveillance_type__in", filters.surveillance_types),
         ("camera_type__in", filters.camera_types),
@@ -131,7 +139,7 @@ class FeaturePage:
 # least: (count, NULL) when the page is empty.
 PAGE_IN_BOX = """
 WITH matching AS (
-    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[%s + 1:%s + %s] AS page_ids
+    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[%s::int:%s::int] AS page_ids
     FROM ({ids}) AS m
 )
 SELECT matching.total, {feature}
@@ -159,20 +167,29 @@ PROBED_PAGE_SIZE = 1000
 # Columns: the count, the feature, the id; no row at all for an empty box.
 FIRST_PAGE_IN_BOX = """
 WITH probe AS MATERIALIZED (
-    SELECT count(*) AS n FROM ({ids} LIMIT %s) AS p
+    SELECT count(*) AS n FROM ({ids} LIMIT %s::int) AS p
 ), matching AS MATERIALIZED (
-    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[1:%s] AS page_ids
+    SELECT count(*) AS total, (array_agg(m.id ORDER BY m.id))[1:%s::int] AS page_ids
     FROM ({ids}) AS m
-    WHERE (SELECT n FROM probe) > %s
+    WHERE (SELECT n FROM probe) > %s::int
 )
 SELECT (SELECT n FROM probe), page.feature, page.id
 FROM ({features} OFFSET 0) AS page
-WHERE (SELECT n FROM probe) <= %s
+WHERE (SELECT n FROM probe) <= %s::int
 UNION ALL
 SELECT matching.total, {feature}, "mapping_camera"."id"
 FROM matching JOIN "mapping_camera" ON "mapping_camera"."id" = ANY(matching.page_ids)
 ORDER BY 3
 """
+
+
+# Array subscripts are PostgreSQL integers; a page further than that is past any real box.
+LAST_SUBSCRIPT = 2**31 - 1
+
+
+def _slice_bounds(offset: int, page_size: int) -> tuple[int, int]:
+    """The page's first and last positions in the box's sorted ids (1-based, inclusive)."""
+    return min(offset + 1, LAST_SUBSCRIPT), min(offset + page_size, LAST_SUBSCRIPT)
 
 
 def _first_page_in_box(
@@ -214,7 +231,7 @@ def feature_page(
         if page_number == 1 and page_size >= PROBED_PAGE_SIZE:
             return _first_page_in_box(cameras, (ids_sql, params), page_size, with_fov, only)
         sql = PAGE_IN_BOX.format(ids=ids_sql, feature=feature_sql(with_fov, only=only))
-        rows = fetch_prepared(sql, [offset, offset, page_size, *params])
+        rows = fetch_prepared(sql, [*_slice_bounds(offset, page_size), *params])
         return FeaturePage([feature for _, feature in rows if feature is not None], rows[0][0])
     # Without a box (a whole-table walk), the primary key index gives the page directly;
     # one extra row says whether another page follows, so COUNT runs only when it does.

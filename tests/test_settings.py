@@ -98,8 +98,8 @@ def test_query_strings_are_dropped_from_request_lines():
     assert scrubbed == '"GET /api/routes/ HTTP/1.1" 200 1234'
 
 
-def _production_caches() -> dict:
-    """settings.CACHES as a server process sees them (no pytest in its environment)."""
+def _production_setting(name: str, **environment: str):
+    """A setting as a server process sees it (no pytest in its environment), as JSON."""
     import json
     import os
     import subprocess
@@ -108,10 +108,13 @@ def _production_caches() -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PYTEST_VERSION", "CACHE_BACKEND", "CACHE_LOCATION")
+        if k not in ("PYTEST_VERSION", "CACHE_BACKEND", "CACHE_LOCATION", "TRUSTED_PROXY_COUNT")
     }
-    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x"}
-    code = "import json; from django.conf import settings; print(json.dumps(settings.CACHES))"
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_SECRET_KEY": "x", **environment}
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps(getattr(settings, {name!r}, None)))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
         env=env,
@@ -123,7 +126,15 @@ def _production_caches() -> dict:
 
 
 def test_the_throttle_counters_are_shared_by_the_workers_of_a_host():
-    caches = _production_caches()
+    caches = _production_setting("CACHES")
     assert caches["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
     assert caches["default"]["LOCATION"].endswith("var/cache/throttle")
     assert caches["responses"]["BACKEND"] == "api.answer_cache.AnswerFileCache"
+
+
+def test_the_forwarded_scheme_is_read_only_behind_a_trusted_proxy():
+    assert _production_setting("SECURE_PROXY_SSL_HEADER") is None
+    assert _production_setting("SECURE_PROXY_SSL_HEADER", TRUSTED_PROXY_COUNT="1") == [
+        "HTTP_X_FORWARDED_PROTO",
+        "https",
+    ]

@@ -101,7 +101,8 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
     ):
         cursor.execute(first_fill_sql(cameras))
         written = cursor.rowcount
-    # The totals are the cells summed over their dims (empty too when the cells were).
+    # The totals are the cells summed over their dims: any left without cells are stale.
+    cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
     with (
         bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
         bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),

@@ -20,7 +20,7 @@ TOTALS_TABLE = "mapping_densitytotal"
 def serves(filters: CameraFilters) -> bool:
     """Whether the totals answer these filters: active cameras, nothing else asked."""
     return (
-        tuple(filters.statuses) == ("active",)
+        set(filters.statuses) == {"active"}
         and not filters.sources
         and not filters.surveillances
         and not filters.surveillance_types
@@ -39,9 +39,10 @@ def _active_condition(dims: str) -> str:
     return condition.replace("%s", "'{" + ",".join(map(str, values)) + "}'::int[]")
 
 
-def apply_total_delta_sql(fine_cells: str, upsert: bool = True) -> str:
-    """Add the active cameras of ``fine_cells`` (a SELECT of cell_x, cell_y, dims, n at the
-    finest level) to every level of the totals, in key order (as the cells are)."""
+def total_insert_sql(fine: str, upsert: bool = True) -> str:
+    """INSERT adding the active cameras of ``fine`` (a FROM item of finest cells named fine:
+    cell_x, cell_y, dims, n) to every level of the totals, in key order (as the cells are);
+    without a closing semicolon."""
     first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
     conflict = (
         """ON CONFLICT (level, cell_x, cell_y)
@@ -53,14 +54,13 @@ def apply_total_delta_sql(fine_cells: str, upsert: bool = True) -> str:
         INSERT INTO {TOTALS_TABLE} AS total (level, cell_x, cell_y, camera_count)
         SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
                fine.cell_y >> ({FINE_LEVEL} - lv.level), sum(fine.n)::int
-        FROM ({fine_cells}) AS fine
+        FROM {fine}
         CROSS JOIN generate_series({first}, {last}) AS lv(level)
         WHERE {_active_condition("fine.dims")}
         GROUP BY 1, 2, 3
         HAVING sum(fine.n) <> 0
         ORDER BY 1, 2, 3
-        {conflict};
-    """
+        {conflict}"""
 
 
 def fill_from_cells_sql(cells_table: str) -> str:

@@ -90,17 +90,9 @@ def _fine_cells_sql(delta_rows: str) -> str:
             HAVING sum(d.n) <> 0"""
 
 
-def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
-    """Add the delta rows' counts to every aggregated level, in one statement.
-
-    The rows are first summed per finest cell, then each coarser cell is the sum of
-    the finest cells it contains (tile x >> k at level FINE_LEVEL - k). Rows are
-    upserted in key order so two concurrent writers lock cells in the same order.
-    Sums are cast to int at each step: a sum of bigints is numeric, several times
-    slower to aggregate. upsert False writes plain rows, for an empty table: a
-    first import of 50,000 cameras writes about 180,000 cells, and the conflict check
-    of an upsert roughly doubles what each costs.
-    """
+def _cells_insert_sql(fine: str, upsert: bool) -> str:
+    """INSERT of every aggregated level's cells from ``fine`` (a FROM item of finest cells
+    named fine: cell_x, cell_y, dims, n), without a closing semicolon."""
     first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
     conflict = (
         """ON CONFLICT (level, cell_x, cell_y, dims)
@@ -112,23 +104,40 @@ def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
         INSERT INTO {DENSITY_TABLE} AS cell (level, cell_x, cell_y, dims, camera_count)
         SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
                fine.cell_y >> ({FINE_LEVEL} - lv.level), fine.dims, sum(fine.n)::int
-        FROM ({_fine_cells_sql(delta_rows)}
-        ) fine
+        FROM {fine}
         CROSS JOIN generate_series({first}, {last}) AS lv(level)
         GROUP BY 1, 2, 3, 4
         HAVING sum(fine.n) <> 0
         ORDER BY 1, 2, 3, 4
-        {conflict};
+        {conflict}"""
+
+
+def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
+    """Add the delta rows' counts to every aggregated level, in one statement.
+
+    The rows are first summed per finest cell, then each coarser cell is the sum of
+    the finest cells it contains (tile x >> k at level FINE_LEVEL - k). Rows are
+    upserted in key order so two concurrent writers lock cells in the same order.
+    Sums are cast to int at each step: a sum of bigints is numeric, several times
+    slower to aggregate. upsert False writes plain rows, for an empty table: a
+    first import of 50,000 cameras writes about 180,000 cells, and the conflict check
+    of an upsert roughly doubles what each costs.
     """
+    return _cells_insert_sql(f"({_fine_cells_sql(delta_rows)}) AS fine", upsert) + ";"
 
 
 def apply_deltas_sql(delta_rows: str, upsert: bool = True) -> str:
-    """The cells' statement, then the totals' (mapping/density/totals.py) from the same rows."""
-    from mapping.density.totals import apply_total_delta_sql
+    """apply_delta_sql, and the same rows added to the totals (mapping/density/totals.py),
+    in one statement: the finest cells are computed once, and both tables written from them
+    (a data-modifying WITH runs to completion whether or not its output is read)."""
+    from mapping.density.totals import total_insert_sql
 
-    return apply_delta_sql(delta_rows, upsert) + apply_total_delta_sql(
-        _fine_cells_sql(delta_rows), upsert
-    )
+    return f"""
+        WITH fine AS MATERIALIZED ({_fine_cells_sql(delta_rows)}
+        ), cells AS ({_cells_insert_sql("fine", upsert)}
+        )
+        {total_insert_sql("fine", upsert)};
+    """
 
 
 class DensityTrigger(pgtrigger.Trigger):
@@ -147,9 +156,11 @@ class DensityTrigger(pgtrigger.Trigger):
         if operation == "INSERT":
             # The first cameras into an empty aggregate (a first import): plain rows. Two
             # first writers at once: the loser fails on the primary key and rolls back.
+            # The totals are derived from the cells: without cells, any left are stale.
             first_fill = apply_deltas_sql(_delta_rows(operation), upsert=False)
             sql = (
-                f"IF NOT EXISTS (SELECT 1 FROM {DENSITY_TABLE}) THEN {first_fill}"
+                f"IF NOT EXISTS (SELECT 1 FROM {DENSITY_TABLE}) THEN"
+                f" DELETE FROM {TOTALS_TABLE}; {first_fill}"
                 f" ELSE {sql} END IF;"
             )
         if operation != "INSERT":

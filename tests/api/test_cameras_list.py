@@ -378,6 +378,44 @@ def test_a_page_past_the_last_is_a_404_in_json(client, db, box):
     assert client.get(f"{URL}?in_bbox={box}&page=10000000000").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("page", "page_size"), [(66, 500), (7, 5000), (10**6, 5000), (10**9, 5000), (10**9, 1)]
+)
+def test_far_pages_of_a_box_are_a_404_whatever_their_number(client, db, box, page, page_size):
+    # Their position in the box's ids passes 32,767 (a smallint), then 2**31 (an integer).
+    make_camera(location=point(*inside(box)))
+    response = client.get(f"{URL}?in_bbox={box}&page={page}&page_size={page_size}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"page {page} is past the last page (1)"}
+
+
+def test_a_prepared_page_statement_keeps_the_position_index_in_a_generic_plan(db, box):
+    # Poolers may force generic plans; the active status is a constant in the SQL, so even
+    # a plan made without the request's values is proven to match the partial index.
+    from django.db import connection
+
+    from mapping.camera_queries import CameraFilters, filter_cameras
+
+    ids_sql, params = (
+        filter_cameras(CameraFilters(bbox=box, statuses=("active",)))
+        .values("id")
+        .query.sql_with_params()
+    )
+    numbered = ids_sql
+    for n in range(1, len(params) + 1):
+        numbered = numbered.replace("%s", f"${n}", 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"PREPARE box_ids AS {numbered}")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        values = ", ".join(repr(float(value)) for value in params)
+        cursor.execute(f"EXPLAIN EXECUTE box_ids({values})")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE box_ids")
+    assert len(params) == 4  # the box's corners, and nothing for the status
+    assert "camera_active_position" in plan
+
+
 def test_page_size_above_the_maximum_is_lowered_to_it(client, db, box, monkeypatch):
     monkeypatch.setattr(CameraPagination, "max_page_size", 2)
     for i in range(1, 4):
