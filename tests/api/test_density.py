@@ -233,3 +233,15 @@ def test_the_default_density_request_reads_one_total_per_cell(client, db, box):
     assert any("mapping_densitytotal" in query["sql"] for query in queries)
     assert not any("mapping_densitycell" in query["sql"] for query in queries)
     assert answer["total"] == 6 and len(answer["features"]) == 1
+
+
+def test_stale_totals_without_cells_are_recounted_by_the_next_insert(db, box):
+    # The totals derive from the cells: when the cells are gone (a repair emptied them),
+    # the first insert counts both tables again instead of failing on the old totals.
+    make_camera(location=point(*inside(box)))
+    DensityCell.objects.all().delete()
+    assert DensityTotal.objects.exists()
+    make_camera(location=point(*inside(box, 0.2, 0.2)))
+    # Both count the new camera alone (the old one left the cells with the repair).
+    assert DensityTotal.objects.get(level=3).camera_count == 1
+    assert DensityCell.objects.get(level=3).camera_count == 1
