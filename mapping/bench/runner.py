@@ -27,9 +27,9 @@ LIMITS = {
     "index alone (an index-only scan: about 4 ms for 14,000 cameras, 1.5 ms of it sorting the "
     "ids); then the page's 500 rows are read by id (about 2 ms) and written as features by "
     "PostgreSQL (about 2.5 ms), Python adds 3-4 ms (DRF, the filters, the page's text) and "
-    "HTTP 1-2 ms. The answer takes about 1.4x the raw SQL for the same rows: under 15 ms when "
-    "the machine is quiet (14.4-15.4 ms in three runs this session), above when it is busy "
-    "(16.5-17.3 ms in three others).",
+    "HTTP 1-2 ms. The answer takes about 1.4x the raw SQL for the same rows, and both move "
+    "with the machine's load: in this session's seven runs the API took 14.4-15.4 ms in the "
+    "three quiet ones (raw SQL 9.8-10.9 ms) and 16.5-19 ms in the busy ones (11-13.6 ms).",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
