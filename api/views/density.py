@@ -150,38 +150,28 @@ def density_collection(density: Density) -> dict:
     }
 
 
-# The GeoJSON a cell gets, as text: the same document density_collection describes
-# (a test keeps them equal), written without building a dict per cell. A country view
-# has thousands of cells; their edges are computed once per column and row, not per
-# cell, which made the answer four times cheaper.
-_CELL_FEATURE = (
-    '{{"type":"Feature","id":"{cell}","geometry":{{"type":"Polygon","coordinates":'
-    "[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}},"
-    '"properties":{{"count":{count},"cell":"{cell}"}}}}'
-)
+# The GeoJSON a cell gets, as text: the same document density_collection describes (a test
+# keeps them equal), written without building a dict per cell. A country view has thousands
+# of cells: the edges of every column and row are computed once, and each cell is one
+# f-string (str.format with keywords and a cached lookup per edge took 11 ms for the 1,800
+# cells of a city view at zoom 12).
 
 
 def density_geojson(density: Density, decimals: int = 6) -> str:
     """density_collection(density) as compact JSON text."""
-    level = density.level
-    lons: dict[int, str] = {}
-    lats: dict[int, str] = {}
-
-    def lon(x: int) -> str:
-        if x not in lons:
-            lons[x] = repr(round(tile_lon(x, level), decimals))
-        return lons[x]
-
-    def lat(y: int) -> str:
-        if y not in lats:
-            lats[y] = repr(round(tile_lat(y, level), decimals))
-        return lats[y]
-
-    features = ",".join(
-        _CELL_FEATURE.format(
-            cell=f"{level}/{x}/{y}", w=lon(x), e=lon(x + 1), n=lat(y), s=lat(y + 1), count=count
+    level, tiles = density.level, density.tiles
+    lons = [repr(round(tile_lon(x, level), decimals)) for x in range(tiles.x0, tiles.x1 + 2)]
+    lats = [repr(round(tile_lat(y, level), decimals)) for y in range(tiles.y0, tiles.y1 + 2)]
+    x0, y0 = tiles.x0, tiles.y0
+    features = []
+    for x, y, count in density.cells:
+        w, e = lons[x - x0], lons[x - x0 + 1]
+        n, s = lats[y - y0], lats[y - y0 + 1]
+        cell = f"{level}/{x}/{y}"
+        features.append(
+            f'{{"type":"Feature","id":"{cell}","geometry":{{"type":"Polygon","coordinates":'
+            f"[[[{w},{s}],[{e},{s}],[{e},{n}],[{w},{n}],[{w},{s}]]]}},"
+            f'"properties":{{"count":{count},"cell":"{cell}"}}}}'
         )
-        for x, y, count in density.cells
-    )
     head = json.dumps(_collection_head(density), separators=(",", ":"))
-    return head[:-1] + ',"features":[' + features + "]}"
+    return head[:-1] + ',"features":[' + ",".join(features) + "]}"
