@@ -12,7 +12,6 @@ exact as the cells it sums (tests recount both).
 from __future__ import annotations
 
 from mapping.camera_queries import CameraFilters
-from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL
 
 TOTALS_TABLE = "mapping_densitytotal"
 
@@ -40,27 +39,12 @@ def _active_condition(dims: str) -> str:
 
 
 def total_insert_sql(fine: str, upsert: bool = True) -> str:
-    """INSERT adding the active cameras of ``fine`` (a FROM item of finest cells named fine:
-    cell_x, cell_y, dims, n) to every level of the totals, in key order (as the cells are);
-    without a closing semicolon."""
-    first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
-    conflict = (
-        """ON CONFLICT (level, cell_x, cell_y)
-        DO UPDATE SET camera_count = total.camera_count + EXCLUDED.camera_count"""
-        if upsert
-        else ""
-    )
-    return f"""
-        INSERT INTO {TOTALS_TABLE} AS total (level, cell_x, cell_y, camera_count)
-        SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
-               fine.cell_y >> ({FINE_LEVEL} - lv.level), sum(fine.n)::int
-        FROM {fine}
-        CROSS JOIN generate_series({first}, {last}) AS lv(level)
-        WHERE {_active_condition("fine.dims")}
-        GROUP BY 1, 2, 3
-        HAVING sum(fine.n) <> 0
-        ORDER BY 1, 2, 3
-        {conflict}"""
+    """INSERT adding the active cameras of ``fine`` (finest cells, as for the cells) to every
+    level of the totals; without a closing semicolon."""
+    from mapping.density.triggers import levels_insert_sql
+
+    where = _active_condition("fine.dims")
+    return levels_insert_sql(TOTALS_TABLE, "total", fine, upsert, dims=False, where=where)
 
 
 def fill_from_cells_sql(cells_table: str) -> str:

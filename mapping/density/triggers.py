@@ -90,26 +90,38 @@ def _fine_cells_sql(delta_rows: str) -> str:
             HAVING sum(d.n) <> 0"""
 
 
-def _cells_insert_sql(fine: str, upsert: bool) -> str:
-    """INSERT of every aggregated level's cells from ``fine`` (a FROM item of finest cells
-    named fine: cell_x, cell_y, dims, n), without a closing semicolon."""
+def levels_insert_sql(
+    table: str, alias: str, fine: str, upsert: bool, dims: bool = True, where: str = ""
+) -> str:
+    """INSERT adding ``fine`` (a FROM item of finest cells named fine: cell_x, cell_y, dims, n)
+    to every aggregated level of ``table``, keyed by dims too (the cells) or not (the totals,
+    mapping/density/totals.py), in key order; ``where`` keeps some of the finest cells.
+    Without a closing semicolon, so that it can sit in a WITH."""
     first, last = AGGREGATE_LEVELS[0], AGGREGATE_LEVELS[-1]
+    key = "level, cell_x, cell_y, dims" if dims else "level, cell_x, cell_y"
+    columns = "1, 2, 3, 4" if dims else "1, 2, 3"
     conflict = (
-        """ON CONFLICT (level, cell_x, cell_y, dims)
-        DO UPDATE SET camera_count = cell.camera_count + EXCLUDED.camera_count"""
+        f"""ON CONFLICT ({key})
+        DO UPDATE SET camera_count = {alias}.camera_count + EXCLUDED.camera_count"""
         if upsert
         else ""
     )
+    kept = f"\n        WHERE {where}" if where else ""
+    dims_column = " fine.dims," if dims else ""
     return f"""
-        INSERT INTO {DENSITY_TABLE} AS cell (level, cell_x, cell_y, dims, camera_count)
+        INSERT INTO {table} AS {alias} ({key}, camera_count)
         SELECT lv.level, fine.cell_x >> ({FINE_LEVEL} - lv.level),
-               fine.cell_y >> ({FINE_LEVEL} - lv.level), fine.dims, sum(fine.n)::int
+               fine.cell_y >> ({FINE_LEVEL} - lv.level),{dims_column} sum(fine.n)::int
         FROM {fine}
-        CROSS JOIN generate_series({first}, {last}) AS lv(level)
-        GROUP BY 1, 2, 3, 4
+        CROSS JOIN generate_series({first}, {last}) AS lv(level){kept}
+        GROUP BY {columns}
         HAVING sum(fine.n) <> 0
-        ORDER BY 1, 2, 3, 4
+        ORDER BY {columns}
         {conflict}"""
+
+
+def _cells_insert_sql(fine: str, upsert: bool) -> str:
+    return levels_insert_sql(DENSITY_TABLE, "cell", fine, upsert)
 
 
 def apply_delta_sql(delta_rows: str, upsert: bool = True) -> str:
