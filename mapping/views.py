@@ -17,9 +17,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from mapping.density.cells import AGGREGATE_MAX_ZOOM
 from mapping.models import CameraType, Capability, Source, Surveillance, SurveillanceType
 
-# Below this zoom the page shows density hexagons instead of individual cameras.
+# Below this zoom the page shows density squares instead of individual cameras.
 CAMERA_MIN_ZOOM = 14
 # From this zoom on, fields of view are drawn (below they are a blur of overlapping sectors).
 FOV_MIN_ZOOM = 17
@@ -103,6 +104,9 @@ def map_config() -> dict:
         "fovMinZoom": FOV_MIN_ZOOM,
         "maxBboxAreaDeg2": settings.API_MAX_BBOX_AREA_DEG2,
         "pageSize": settings.API_MAX_PAGE_SIZE,
+        "markerLimit": min(settings.MAP_MARKER_LIMIT, settings.API_MAX_PAGE_SIZE),
+        # Street-level squares read the stored per-cell counts (mapping/density/cells.py).
+        "clusterMaxZoom": AGGREGATE_MAX_ZOOM,
         "maxPhotos": settings.PHOTO_MAX_COUNT,
         "icons": {name: static(f"img/type-{name}.svg") for name in ICON_TYPES},
         "directionIcon": static("img/direction-arrow.svg"),

@@ -35,16 +35,26 @@ COUNTED_COLUMNS = (
 
 def tile_x_sql(location: str, scale: str) -> str:
     """Column of a point's tile; ``scale`` is 2**level as SQL. Same arithmetic as cells.tile_x."""
-    return (
-        f"LEAST(GREATEST(floor((ST_X({location}) + 180.0::float8) / 360.0::float8 * {scale}),"
-        f" 0), {scale} - 1)::int"
-    )
+    return tile_column_sql(f"ST_X({location})", scale)
 
 
 def tile_y_sql(location: str, scale: str) -> str:
     """Row of a point's tile, from the north; same arithmetic as cells.tile_y."""
+    return tile_row_sql(f"ST_Y({location})", scale)
+
+
+def tile_column_sql(lon: str, scale: str) -> str:
+    """tile_x_sql from a longitude (float8 SQL), e.g. a ``point``'s ``[0]``."""
+    return (
+        f"LEAST(GREATEST(floor(({lon} + 180.0::float8) / 360.0::float8 * {scale}),"
+        f" 0), {scale} - 1)::int"
+    )
+
+
+def tile_row_sql(lat: str, scale: str) -> str:
+    """tile_y_sql from a latitude (float8 SQL), e.g. a ``point``'s ``[1]``."""
     limit = f"{MAX_MERCATOR_LAT}::float8"
-    lat = f"LEAST(GREATEST(ST_Y({location}), -{limit}), {limit})"
+    lat = f"LEAST(GREATEST({lat}, -{limit}), {limit})"
     return (
         f"LEAST(GREATEST(floor((1.0::float8 - asinh(tan(radians({lat}))) / pi()) / 2.0::float8"
         f" * {scale}), 0), {scale} - 1)::int"

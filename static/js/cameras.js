@@ -15,8 +15,12 @@ const UNKNOWN_COLOUR = "#6b6b6b";
 const HIGHLIGHT_COLOUR = "#ffd400";
 const WEDGE_LENGTH_PX = 9;
 const WEDGE_HALF_ANGLE_RAD = 0.38;
-// At most this many pages of the list endpoint per view (5,000 cameras each).
+// At most this many pages of the list endpoint per view (5,000 cameras each). The map asks
+// for markers only where they fit in one (config.markerLimit, main.js); more pages follow
+// only if cameras were added between the count and the markers.
 const MAX_PAGES = 4;
+// The camera layer loads the view padded by this share on each side, so small pans stay local.
+export const CAMERA_PAD = 0.3;
 // What a marker is drawn from (colour, glyph, wedges); the camera panel reads the rest from
 // /api/cameras/{id}/ when a marker is chosen. A page of these is 40 % of a full one's bytes.
 const MARKER_PROPERTIES = ["surveillance", "surveillance_type", "camera_type", "directions"];
@@ -191,10 +195,10 @@ export class CameraLayer {
    * for is the view padded by `pad` on each side, so small pans stay local, then grown by
    * `align` (to whole map tiles, so that nearby views send the same, cacheable request).
    */
-  async load(view, filters, withFov, { bboxText, pad = 0.3, align = (bounds) => bounds }) {
+  async load(view, filters, withFov, { bboxText, pad = CAMERA_PAD, align = (bounds) => bounds }) {
     const key = JSON.stringify([filters, withFov]);
     const radius = radiusForZoom(this.map.getZoom());
-    if (this.loaded === key && this.loadedBounds && this.loadedBounds.contains(view)) {
+    if (this.covers(view, filters, withFov)) {
       if (radius !== this.radius) this.render(withFov);
       return false;
     }
@@ -226,6 +230,12 @@ export class CameraLayer {
     this.features = features;
     this.render(withFov);
     return true;
+  }
+
+  /** True when the cameras of `view` with these filters are loaded already (no request). */
+  covers(view, filters, withFov) {
+    const key = JSON.stringify([filters, withFov]);
+    return this.loaded === key && Boolean(this.loadedBounds?.contains(view));
   }
 
   /** How many loaded cameras lie inside `bounds` (the status line's figure). */

@@ -1,4 +1,4 @@
-// The density layer: hexagon counts from /api/density/ when zoomed out, with a legend whose
+// The density layer: square counts from /api/density/ when zoomed out, with a legend whose
 // classes follow the counts in view (a city and a country get readable classes alike).
 import { getJSON, withParams } from "./api.js";
 import { config } from "./config.js";
@@ -34,6 +34,10 @@ function colourFor(classes, count) {
   return CLASS_COLOURS[offset + (index < 0 ? classes.length - 1 : index)];
 }
 
+function answerKey(bbox, zoom, filters) {
+  return JSON.stringify([bbox, zoom, filters]);
+}
+
 function cellCount(feature) {
   const props = feature.properties || {};
   return Number(props.count ?? props.camera_count ?? 0);
@@ -51,8 +55,15 @@ export class DensityLayer {
   }
 
   async load(bbox, zoom, filters) {
-    const key = JSON.stringify([bbox, zoom, filters]);
-    if (this.loaded === key) return;
+    if (this.loaded === answerKey(bbox, zoom, filters)) return;
+    this.show(await this.fetch(bbox, zoom, filters));
+  }
+
+  /**
+   * The cells of (bbox, zoom, filters) and their total, without drawing them: the camera
+   * layer asks this first to decide between markers and cells (main.js).
+   */
+  async fetch(bbox, zoom, filters) {
     if (this.abort) this.abort.abort();
     this.abort = new AbortController();
     const url = withParams(config.api.density, {
@@ -62,8 +73,15 @@ export class DensityLayer {
       zoom,
     });
     const collection = await getJSON(url, { signal: this.abort.signal });
-    this.loaded = key;
-    this.render(collection.features || []);
+    const cells = (collection.features || []).filter((feature) => cellCount(feature) > 0);
+    const total = cells.reduce((sum, feature) => sum + cellCount(feature), 0);
+    return { key: answerKey(bbox, zoom, filters), cells, total };
+  }
+
+  /** Draw an answer of fetch(). */
+  show(answer) {
+    this.loaded = answer.key;
+    this.render(answer.cells);
   }
 
   render(features) {
@@ -88,7 +106,10 @@ export class DensityLayer {
         }),
         { sticky: true },
       );
-      cell.on("click", () => this.map.fitBounds(cell.getBounds(), { maxZoom: config.cameraMinZoom }));
+      // A click zooms to the cell: to the camera layer from a density view, a few levels
+      // further from the cells shown at street level where markers would not fit.
+      const maxZoom = Math.max(config.cameraMinZoom, this.map.getZoom() + 3);
+      cell.on("click", () => this.map.fitBounds(cell.getBounds(), { maxZoom }));
       this.layer.addLayer(cell);
     }
     this.cellCount = cells.length;

@@ -1,7 +1,9 @@
 // The map page: builds the Leaflet map and wires the layers, the panel and the tools.
-// Zoomed in, every camera is drawn (with fields of view from config.fovMinZoom); zoomed
-// out, density hexagons replace them. Filters apply to whichever layer shows, and to exports.
-import { CameraLayer, loadGlyphs } from "./cameras.js";
+// Zoomed in, every camera is drawn (with fields of view from config.fovMinZoom) where they
+// fit (config.markerLimit in the loaded area), and counted in squares where they do not;
+// zoomed out, density squares replace them. Filters apply to whichever layer shows, and to
+// exports.
+import { CAMERA_PAD, CameraLayer, loadGlyphs } from "./cameras.js";
 import { config } from "./config.js";
 import { DensityLayer } from "./density.js";
 import { CameraPanel } from "./details.js";
@@ -39,6 +41,8 @@ const panel = new Panel(document.getElementById("panel"), toolButtons);
 
 const cameras = new CameraLayer(map, { onSelect: selectCamera });
 const density = new DensityLayer(map, { legendElement: legendDensity });
+// The squares shown at street level instead of markers: for which filters, zoom and area.
+let clusters = null;
 const cameraPanel = new CameraPanel(panel.section("camera"));
 const adder = new AddCamera(map, panel.section("add"), { onSelectCamera: selectCamera });
 const planner = new RoutePlanner(map, panel.section("route"), {
@@ -47,6 +51,7 @@ const planner = new RoutePlanner(map, panel.section("route"), {
 const filters = new Filters(document.getElementById("filters-form"), () => {
   cameras.invalidate();
   density.clear();
+  clusters = null;
   showFilterCount();
   refresh();
 });
@@ -126,11 +131,64 @@ function tileAligned(bounds) {
   return L.latLngBounds([south, west], [north, east]);
 }
 
-async function showCameras(filterValues, current) {
+/**
+ * The density zoom of the squares shown at street level instead of markers. Its cells are
+ * tiles of zoom + 3, so they must nest in the tiles of `zoom` the loaded area is made of
+ * (then the squares' total is the count of that area, exactly): 128 px squares read from
+ * the stored per-cell counts up to config.clusterMaxZoom, 256 px squares counted from the
+ * cameras beyond (zoom 17 and more, where the loaded area holds few).
+ */
+function clusterZoom(zoom) {
+  return Math.max(Math.min(zoom - 2, config.clusterMaxZoom), zoom - 3);
+}
+
+/**
+ * Street level: markers where the area loaded around the view holds at most
+ * config.markerLimit cameras, else counts in squares ("zoom in to see each camera").
+ * Thousands of overlapping markers say less than the counts, and cost the server and the
+ * browser ten times more. The count comes first, from the stored per-cell sums, unless
+ * the markers of this view are loaded already.
+ */
+async function showStreetLevel(filterValues, current) {
+  const zoom = map.getZoom();
+  const view = map.getBounds();
+  const withFov = zoom >= config.fovMinZoom;
+  if (!cameras.covers(view, filterValues, withFov)) {
+    const key = JSON.stringify([filterValues, zoom]);
+    if (clusters?.key === key && clusters.bounds.contains(view)) {
+      showClusters(clusters.answer);
+      return;
+    }
+    const padded = tileAligned(view.pad(CAMERA_PAD));
+    const answer = await density.fetch(bboxForView(padded).text, clusterZoom(zoom), filterValues);
+    if (!current()) return;
+    if (answer.total > config.markerLimit) {
+      clusters = { key, bounds: padded, answer };
+      showClusters(answer);
+      return;
+    }
+  }
+  clusters = null;
+  await showCameras(filterValues, current, withFov);
+}
+
+function showClusters(answer) {
+  legendCameras.hidden = true;
+  legendDensity.hidden = false;
+  cameras.clear();
+  density.show(answer);
+  const line = interpolate(
+    ngettext("%(n)s camera in this area", "%(n)s cameras in this area", answer.total),
+    { n: formatNumber(answer.total) },
+  );
+  statusLine.textContent = `${line} · ${gettext("zoom in to see each camera")}`;
+  publishState("clusters", density.cellCount);
+}
+
+async function showCameras(filterValues, current, withFov) {
   legendCameras.hidden = false;
   legendDensity.hidden = true;
   density.clear();
-  const withFov = map.getZoom() >= config.fovMinZoom;
   await cameras.load(map.getBounds(), filterValues, withFov, {
     bboxText: (bounds) => bboxForView(bounds).text,
     align: tileAligned,
@@ -149,6 +207,7 @@ async function showDensity(filterValues, current) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
+  clusters = null;
   const { text, clipped } = bboxForView(tileAligned(map.getBounds()), config.maxBboxAreaDeg2);
   await density.load(text, map.getZoom(), filterValues);
   if (!current()) return;
@@ -174,7 +233,7 @@ async function refresh() {
   const filterValues = filters.values();
   mapElement.dataset.loading = "true";
   try {
-    if (map.getZoom() >= config.cameraMinZoom) await showCameras(filterValues, current);
+    if (map.getZoom() >= config.cameraMinZoom) await showStreetLevel(filterValues, current);
     else await showDensity(filterValues, current);
   } catch (error) {
     if (error.name === "AbortError" || !current()) return;

@@ -22,7 +22,7 @@ from django.contrib.gis.geos import Polygon
 from PIL import Image
 
 from mapping.bench.viewers import MARKER_PROPERTIES
-from mapping.density.cells import tile_lat
+from mapping.density.cells import tile_lat, tile_x, tile_y
 from mapping.models import Camera, Submission
 from tests.helsinki import HELSINKI_BBOX
 
@@ -125,7 +125,7 @@ def assert_route_figures(session, routes: dict[str, dict]) -> None:
 
 def test_exploring_the_map_markers_panel_filters_export_and_density(map_session, live_server):
     """A visit: every camera in view is drawn and opens its panel; a confirmation is sent;
-    a filter narrows the markers and the export; zooming out shows the density hexagons."""
+    a filter narrows the markers and the export; zooming out shows the density squares."""
     require_endpoint(live_server, f"/api/cameras/?in_bbox={HELSINKI_BBOX}")
     page = map_session.page
     camera = isolated_camera()
@@ -194,7 +194,7 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     assert all(f["properties"]["camera_type"] == "dome" for f in exported["features"])
     assert "OpenStreetMap" in json.dumps(exported)
 
-    # ...and to the density hexagons that replace the markers when zoomed out.
+    # ...and to the density squares that replace the markers when zoomed out.
     require_endpoint(live_server, f"/api/density/?in_bbox={HELSINKI_BBOX}&zoom=12")
     zoom_out = page.get_by_role("button", name="Zoom out")
     while map_session.wait_for_map()["layer"] != "density":
@@ -229,6 +229,60 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     while map_session.wait_for_map()["layer"] != "cameras":
         page.get_by_role("button", name="Zoom in").click()
     assert page.locator('[data-legend="cameras"]').is_visible()
+
+
+def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session, settings):
+    """Where the area around the view holds more cameras than the marker limit, street
+    level shows their counts in squares (read from the stored sums, no camera page is
+    asked for); zooming in far enough brings the markers back."""
+    limit = 40
+    settings.MAP_MARKER_LIMIT = limit
+    page = map_session.page
+    map_session.open()  # Helsinki centre at zoom 15, where the demo's cameras are densest
+    state = map_session.wait_for_map("clusters")
+    assert int(state["zoom"]) == 15
+
+    asked = last_request(map_session, "/api/density/")
+    assert int(asked["zoom"]) == 13, "128 px squares at zoom 15, from the stored counts"
+    padded = page.evaluate("window.angleMort.map.getBounds().pad(0.3).toBBoxString()")
+    assert_tile_aligned(asked["in_bbox"], 15, holds=padded)
+    total = active_cameras_in(asked["in_bbox"])
+    assert total > limit
+    cells = {
+        (tile_x(c.location.x, 16), tile_y(c.location.y, 16))
+        for c in Camera.objects.filter(status="active").filter(
+            location__intersects=Polygon.from_bbox(
+                tuple(float(v) for v in asked["in_bbox"].split(","))
+            )
+        )
+    }
+    assert int(state["loaded"]) == len(cells) > 1
+    assert page.text_content("#status") == (
+        f"{total} cameras in this area · zoom in to see each camera"
+    )
+    assert not [url for url in map_session.requests if "/api/cameras/" in url]
+    assert page.locator('[data-legend="density"]').is_visible()
+    assert not page.locator('[data-legend="cameras"]').is_visible()
+
+    # A small pan inside the loaded area asks nothing more.
+    def api_requests() -> list[str]:
+        return [url for url in map_session.requests if "/api/" in url]
+
+    asked_before = api_requests()
+    centre = page.evaluate("window.angleMort.map.getCenter()")
+    map_session.pan_to(centre["lat"] + 0.001, centre["lng"] + 0.002)
+    assert map_session.wait_for_map("clusters")
+    assert api_requests() == asked_before
+
+    while map_session.wait_for_map()["layer"] != "cameras":
+        page.get_by_role("button", name="Zoom in").click()
+    state = map_session.wait_for_map("cameras")
+    zoom = int(state["zoom"])
+    markers = last_request(map_session, "/api/cameras/")
+    counted = last_request(map_session, "/api/density/")
+    assert counted["in_bbox"] == markers["in_bbox"], "the count was of the markers' area"
+    assert int(counted["zoom"]) == max(min(zoom - 2, 13), zoom - 3)
+    assert int(state["loaded"]) == active_cameras_in(markers["in_bbox"]) <= limit
 
 
 def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_session, live_server):
