@@ -8,6 +8,7 @@ The synthetic set lives in its own database and is kept between runs (generating
 from __future__ import annotations
 
 import json
+import random
 import time
 
 from django.conf import settings
@@ -38,7 +39,7 @@ from mapping.bench.load import LoadResult, run_capacity, run_load, shuffled_mix
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
 from mapping.bench.stats import time_interleaved
-from mapping.bench.viewers import reader_requests, screen_box
+from mapping.bench.viewers import ReaderSettings, reader_views, screen_box
 from mapping.synthetic import SyntheticSpec
 from mapping.synthetic.cities import metres_to_degrees
 
@@ -280,22 +281,54 @@ def benchmark_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]
     return _with_walks_shuffled(config, conn, seed, {"bbox": bbox_paths, "density": density})
 
 
+# Shares of the readers' views: street level, density layer, walks.
+READER_SHARES = {"street": 0.70, "density": 0.25, "route": 0.05}
+# Views are drawn for this share of the run's requests (a street view sends one or two),
+# and cycled if they fall short.
+READER_VIEWS_PER_REQUEST = 0.75
+
+CAMERAS_IN_BOX_SQL = """
+    SELECT count(*) FROM mapping_camera
+    WHERE status = 'active' AND position <@ box(point(%s, %s), point(%s, %s))
+"""
+
+
 def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
-    """Requests of people each looking somewhere else: 70 % camera layers at zoom 15-17
-    (the first page, of API_MAX_PAGE_SIZE cameras as the map asks),
-    25 % density layers at zoom 5-13, centred on cameras drawn at random and snapped to
-    tiles as the map does (mapping/bench/viewers.py), and 5 % walks of 0.5-2 km."""
+    """Requests of people each looking somewhere else: 70 % of the views at street level
+    (zoom 15-17: the count of the area the map loads, in squares, then its markers where
+    at most MAP_MARKER_LIMIT, one page), 25 % density layers at zoom 5-13, centred on cameras
+    drawn at random and snapped to tiles as the map does (mapping/bench/viewers.py), and
+    5 % walks of 0.5-2 km. A view's requests follow each other."""
     total = int(config.load_rate * config.load_seconds)
     cameras = conn.execute("SELECT reltuples FROM pg_class WHERE relname = 'mapping_camera'")
     share = min(100.0, 100.0 * VIEW_CENTRES / max(1.0, cameras.fetchone()[0]))
     centres = conn.execute(CENTRES_SQL, (share, seed)).fetchall()
-    counts = {kind: round(part * total) for kind, part in LOAD_SHARES.items()}
-    max_area, page = settings.API_MAX_BBOX_AREA_DEG2, settings.API_MAX_PAGE_SIZE
-    parts = {
-        "bbox": reader_requests(centres, counts["bbox"], "bbox", seed, max_area, page),
-        "density": reader_requests(centres, counts["density"], "density", seed + 1, max_area, page),
-    }
-    return _with_walks_shuffled(config, conn, seed, parts)
+    reader = ReaderSettings(
+        settings.API_MAX_BBOX_AREA_DEG2, settings.API_MAX_PAGE_SIZE, settings.MAP_MARKER_LIMIT
+    )
+    counted: dict[tuple[float, ...], int] = {}
+
+    def cameras_in(box) -> int:
+        key = (box.west, box.south, box.east, box.north)
+        if key not in counted:
+            counted[key] = conn.execute(CAMERAS_IN_BOX_SQL, key).fetchone()[0]
+        return counted[key]
+
+    per_request = READER_VIEWS_PER_REQUEST
+    n_views = {kind: round(part * total * per_request) for kind, part in READER_SHARES.items()}
+    walks = route_pairs(conn, 40, seed, 500, 2000, centre_box(config))
+    n_routes = n_views["route"] if walks else 0
+    views = [
+        *reader_views(centres, n_views["street"], "street", seed, reader, cameras_in),
+        *reader_views(centres, n_views["density"], "density", seed + 1, reader, cameras_in),
+        *([("route", route_path(*walks[k % len(walks)]))] for k in range(n_routes)),
+    ]
+    random.Random(seed).shuffle(views)  # noqa: S311 - reproducible inputs, not secrets
+    mix = []
+    while len(mix) < total:
+        for view in views:
+            mix.extend(view)
+    return mix[:total]
 
 
 def _with_walks_shuffled(config: BenchConfig, conn, seed: int, parts: dict[str, list[str]]):
@@ -306,6 +339,21 @@ def _with_walks_shuffled(config: BenchConfig, conn, seed: int, parts: dict[str, 
     total = int(config.load_rate * config.load_seconds)
     return shuffled_mix(
         {kind: (LOAD_SHARES[kind], paths) for kind, paths in parts.items() if paths}, total, seed
+    )
+
+
+def _views_line(mix: list[tuple[str, str]], capacity: LoadResult) -> str:
+    """For street-level views (one request or two): how many requests a view took, and
+    the capacity probe's answers as views."""
+    markers = sum(kind == "bbox" for kind, _ in mix)
+    if not any(kind == "street" for kind, _ in mix):
+        return ""
+    per_view = len(mix) / (len(mix) - markers)
+    return (
+        f"Views: {len(mix) - markers:,} ({per_view:.2f} requests a view; "
+        f"{markers:,} street views of {sum(k == 'street' for k, _ in mix):,} fit "
+        f"MAP_MARKER_LIMIT and asked for markers); at that rate the capacity below is "
+        f"about {capacity.achieved_rps / per_view:.0f} views/s. "
     )
 
 
@@ -329,8 +377,9 @@ LOAD_KINDS = {
     "load_readers": (
         readers_mix,
         "map readers each looking somewhere else",
-        "views centred on cameras drawn at random (zoom 15-17 for cameras, 5-13 for density), "
-        "snapped to tiles as the map does, and 40 walks",
+        "views centred on cameras drawn at random (zoom 15-17 at street level: the area's "
+        "count in squares, then its markers where they fit; zoom 5-13 for density), snapped "
+        "to tiles as the map does, and 40 walks",
     ),
 }
 
@@ -375,6 +424,7 @@ def _load(config: BenchConfig, name: str) -> tuple[Measurement, LoadResult | Non
         detail=(f"{result.sent} requests sent, {result.ok} answered 200, "
                 f"{sum(result.errors.values())} errors {dict(result.errors) or ''}; "
                 f"{result.achieved_rps:.0f} answers/s over {result.wall_s:.1f} s; {kinds}. "
+                f"{_views_line(mix, capacity)}"
                 f"Requests: {described}; {distinct:,} different URLs among {len(mix):,}. "
                 f"Answers: {_cache_summary(result)}. Warm-up before it, from an empty cache "
                 f"({warm_s:g} s at the same rate, another draw): p99 "

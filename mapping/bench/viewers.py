@@ -13,10 +13,17 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mapping.density.cells import MAX_MERCATOR_LAT, tile_lat, tile_lon, tile_x, tile_y
+from mapping.density.cells import (
+    AGGREGATE_MAX_ZOOM,
+    MAX_MERCATOR_LAT,
+    tile_lat,
+    tile_lon,
+    tile_x,
+    tile_y,
+)
 
 SCREEN_PX = (1440, 900)
 CAMERA_PAD = 0.3  # static/js/main.js: the camera layer loads the view padded by 30 %
@@ -78,17 +85,33 @@ def clipped(box: Box, max_area: float) -> Box:
     return Box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
 
 
+def camera_box(lon: float, lat: float, zoom: int) -> Box:
+    """The area the camera layer loads for a view centred on (lon, lat): the view padded
+    and grown to whole tiles of the zoom."""
+    return snap_to_tiles(screen_box(lon, lat, zoom, CAMERA_PAD), zoom)
+
+
 def camera_request(lon: float, lat: float, zoom: int, page_size: int) -> str:
     """The camera layer's first page for a view centred on (lon, lat), of page_size cameras
-    with the marker properties (static/js/cameras.js asks for API_MAX_PAGE_SIZE). A view
-    holding more is followed up by the map with up to three more pages; the load test
-    sends the first only."""
-    box = snap_to_tiles(screen_box(lon, lat, zoom, CAMERA_PAD), zoom)
+    with the marker properties (static/js/cameras.js asks for API_MAX_PAGE_SIZE)."""
+    box = camera_box(lon, lat, zoom)
     properties = ",".join(MARKER_PROPERTIES)
     return (
         f"/api/cameras/?in_bbox={box.param()}&status=active&page_size={page_size}"
         f"&properties={properties}"
     )
+
+
+def cluster_zoom(zoom: int) -> int:
+    """static/js/main.js clusterZoom: the density zoom of the squares counting a street-level
+    area (128 px squares from the stored counts, 256 px from zoom 17 on)."""
+    return max(min(zoom - 2, AGGREGATE_MAX_ZOOM), zoom - 3)
+
+
+def count_request(lon: float, lat: float, zoom: int) -> str:
+    """The street-level count of the area camera_box loads, in squares."""
+    box = camera_box(lon, lat, zoom)
+    return f"/api/density/?in_bbox={box.param()}&status=active&zoom={cluster_zoom(zoom)}"
 
 
 def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
@@ -97,23 +120,50 @@ def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
     return f"/api/density/?in_bbox={box.param()}&status=active&zoom={zoom}"
 
 
-def reader_requests(
+# A view: the (kind, path) requests the map sends for it, in order.
+View = list[tuple[str, str]]
+
+
+def street_view(
+    lon: float, lat: float, zoom: int, page_size: int, marker_limit: int, cameras_in
+) -> View:
+    """What the map asks at street level: the count of the area it loads, then the markers
+    if at most marker_limit (``cameras_in(box)``: the active cameras of a box)."""
+    view = [("street", count_request(lon, lat, zoom))]
+    if cameras_in(camera_box(lon, lat, zoom)) <= marker_limit:
+        view.append(("bbox", camera_request(lon, lat, zoom, page_size)))
+    return view
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    """What the map's requests depend on (settings and static/js/config.js)."""
+
+    max_area: float
+    page_size: int
+    marker_limit: int
+
+
+def reader_views(
     centres: Sequence[tuple[float, float]],
     count: int,
     kind: str,
     seed: int,
-    max_area: float,
-    page_size: int,
-) -> list[str]:
-    """``count`` requests of ``kind`` ("bbox" or "density"), each for a view centred on a
-    centre drawn from ``centres`` at a zoom drawn uniformly from the kind's zooms; camera
-    pages hold page_size cameras at most."""
+    reader: ReaderSettings,
+    cameras_in: Callable[[Box], int],
+) -> list[View]:
+    """``count`` views of ``kind`` ("street" or "density"), each centred on a centre drawn
+    from ``centres`` at a zoom drawn uniformly from the kind's zooms."""
     rng = random.Random(seed)  # noqa: S311 - reproducible inputs, not secrets
-    requests = []
+    views = []
     for _ in range(count):
         lon, lat = rng.choice(centres)
-        if kind == "bbox":
-            requests.append(camera_request(lon, lat, rng.choice(CAMERA_ZOOMS), page_size))
+        if kind == "street":
+            zoom = rng.choice(CAMERA_ZOOMS)
+            views.append(
+                street_view(lon, lat, zoom, reader.page_size, reader.marker_limit, cameras_in)
+            )
         else:
-            requests.append(density_request(lon, lat, rng.choice(DENSITY_ZOOMS), max_area))
-    return requests
+            zoom = rng.choice(DENSITY_ZOOMS)
+            views.append([("density", density_request(lon, lat, zoom, reader.max_area))])
+    return views

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mapping.bench.viewers import (
+    CAMERA_ZOOMS,
     Box,
+    ReaderSettings,
+    camera_box,
     camera_request,
     clipped,
-    reader_requests,
+    cluster_zoom,
+    reader_views,
     screen_box,
     snap_to_tiles,
 )
@@ -64,11 +70,60 @@ def test_a_view_larger_than_the_api_allows_is_clipped_around_its_centre():
     assert clipped(Box(0, 0, 1, 1), 40.0) == Box(0, 0, 1, 1)
 
 
-def test_reader_requests_are_reproducible_and_of_the_kind_asked():
+READER = ReaderSettings(max_area=400, page_size=5000, marker_limit=5000)
+
+
+def test_reader_views_are_reproducible_and_of_the_kind_asked():
     centres = [(2.35, 48.85), (4.83, 45.76), (5.37, 43.30)]
-    first = reader_requests(centres, 50, "bbox", seed=3, max_area=400, page_size=5000)
-    assert first == reader_requests(centres, 50, "bbox", seed=3, max_area=400, page_size=5000)
-    assert first != reader_requests(centres, 50, "bbox", seed=4, max_area=400, page_size=5000)
-    assert all(path.startswith("/api/cameras/?in_bbox=") for path in first)
-    density = reader_requests(centres, 20, "density", seed=3, max_area=400, page_size=5000)
-    assert all(path.startswith("/api/density/?in_bbox=") and "&zoom=" in path for path in density)
+
+    def few(box):
+        return 10
+
+    first = reader_views(centres, 50, "street", 3, READER, few)
+    assert first == reader_views(centres, 50, "street", 3, READER, few)
+    assert first != reader_views(centres, 50, "street", 4, READER, few)
+    for view in first:
+        assert [kind for kind, _ in view] == ["street", "bbox"]
+        assert view[0][1].startswith("/api/density/?in_bbox=")
+        assert view[1][1].startswith("/api/cameras/?in_bbox=")
+    density = reader_views(centres, 20, "density", 3, READER, few)
+    for view in density:
+        [(kind, path)] = view
+        assert kind == "density" and path.startswith("/api/density/?in_bbox=") and "&zoom=" in path
+
+
+def test_a_street_view_asks_for_markers_only_where_they_fit_and_counts_their_area():
+    """The count covers the markers' area exactly (same box, cells nesting in its tiles),
+    and markers follow only when the area holds at most marker_limit cameras."""
+    centres = [(2.35, 48.85)]
+    boxes = []
+
+    def many(box):
+        boxes.append(box)
+        return READER.marker_limit + 1
+
+    [view] = reader_views(centres, 1, "street", 5, READER, many)
+    [(kind, path)] = view
+    assert kind == "street"
+    query = parse_qs(urlsplit(path).query)
+    zoom = int(query["zoom"][0])
+    assert query["in_bbox"] == [boxes[0].param()]
+    [view_zoom] = [z for z in CAMERA_ZOOMS if camera_box(*centres[0], z) == boxes[0]]
+    assert zoom == cluster_zoom(view_zoom)
+    just_enough = reader_views(centres, 1, "street", 5, READER, lambda box: READER.marker_limit)
+    markers = parse_qs(urlsplit(just_enough[0][1][1]).query)
+    assert markers["in_bbox"] == query["in_bbox"]
+
+
+@pytest.mark.parametrize(
+    ("zoom", "expected"), [(14, 12), (15, 13), (16, 13), (17, 14), (18, 15), (19, 16)]
+)
+def test_street_squares_nest_in_the_tiles_of_the_view_and_read_stored_counts_up_to_zoom_15(
+    zoom, expected
+):
+    """Cells of cluster_zoom are tiles of cluster_zoom + 3: never coarser than the view's
+    tiles (so they cover its area exactly), stored up to level 16 (zoom 13)."""
+    assert cluster_zoom(zoom) == expected
+    assert zoom <= cluster_zoom(zoom) + 3 <= zoom + 1
+    box = camera_box(2.35, 48.85, zoom)
+    assert box.east > box.west
