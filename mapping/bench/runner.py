@@ -49,14 +49,15 @@ LIMITS = {
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
-    "load_readers": "every view differs, so nearly every answer is computed, and the map asks "
-    "for pages of 5,000 markers: a dense street-level view (42,000 cameras in the padded "
-    "view) costs 40-55 ms of the two cores: counting and sorting its ids from the index (about "
-    "14 ms), reading 5,000 rows by id (about 11 ms: one B-tree descent each on PostgreSQL 15), "
-    "writing 5,000 marker features and sending 1 MB. Views of a few hundred cameras cost "
-    "5-15 ms; density screens 4-14 ms now that the map's unfiltered density reads one total "
-    "per cell (the rest is writing GeoJSON polygons). The capacity figure is what one such "
-    "host sustains; 200 different views a second take several (docs/deployment.md).",
+    "load_readers": "every view differs, so nearly every answer is computed. Measured "
+    "in-process on this mix (no cache): a street-level count 6 ms on average (1 ms of "
+    "PostgreSQL from the stored totals up to zoom 16, 5 ms counted from the position index "
+    "at zoom 17), a page of markers 12 ms (up to 5,000 of them, about 270 KB on average, "
+    "two thirds of it in PostgreSQL), a density screen 7 ms, a walk 18 ms; Django, DRF and "
+    "the filters' validation add about 2 ms to each, HTTP and the client on the same two "
+    "cores 2-3 ms more. Before the map counted first, a dense street-level view was a "
+    "5,000-marker page of 40-55 ms and capacity 65-79 answers/s. The capacity figure is "
+    "what one such host sustains; 200 different views a second take two (docs/deployment.md).",
 }
 
 
