@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from mapping.views import content_security_policy, tile_origin
+from mapping.density.cells import AGGREGATE_MAX_ZOOM
+from mapping.views import content_security_policy, map_config, tile_origin
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
@@ -104,3 +105,16 @@ def test_every_string_of_the_scripts_is_in_the_french_catalog():
     known = po_entries(LOCALE / "djangojs.po")
     missing = sorted(text for text in _js_strings() if text not in known)
     assert missing == [], "run makemessages -d djangojs and translate these"
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(40, 40), (5000, 5000), (20_000, 5000)])
+def test_street_markers_fit_in_one_page_and_the_squares_read_stored_counts(
+    settings, limit, expected
+):
+    """The map asks for markers only where they fit in one page of the list endpoint; a
+    larger MAP_MARKER_LIMIT is lowered to it. Its squares stop at the stored levels."""
+    settings.API_MAX_PAGE_SIZE = 5000
+    settings.MAP_MARKER_LIMIT = limit
+    config = map_config()
+    assert config["markerLimit"] == expected <= config["pageSize"]
+    assert config["clusterMaxZoom"] == AGGREGATE_MAX_ZOOM
