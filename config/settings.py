@@ -351,7 +351,9 @@ API_PAGE_SIZE = 500
 API_MAX_PAGE_SIZE = 5000
 # At street level the map draws markers where the area it loads (the view padded by 30 %)
 # holds at most this many cameras, one page at most; more are shown as counts in squares.
-MAP_MARKER_LIMIT = min(int(env_float("MAP_MARKER_LIMIT", API_MAX_PAGE_SIZE)), API_MAX_PAGE_SIZE)
+# From 1 to one page.
+MAP_MARKER_LIMIT = int(env_float("MAP_MARKER_LIMIT", API_MAX_PAGE_SIZE))
+MAP_MARKER_LIMIT = min(max(1, MAP_MARKER_LIMIT), API_MAX_PAGE_SIZE)
 # Cached camera pages and density answers (api/response_cache.py): off with
 # API_RESPONSE_CACHE=0 (answers still carry ETags for revalidation); larger answers than
 # API_RESPONSE_CACHE_MAX_KB are always computed. The default holds the map's own largest

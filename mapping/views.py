@@ -104,7 +104,7 @@ def map_config() -> dict:
         "fovMinZoom": FOV_MIN_ZOOM,
         "maxBboxAreaDeg2": settings.API_MAX_BBOX_AREA_DEG2,
         "pageSize": settings.API_MAX_PAGE_SIZE,
-        "markerLimit": min(settings.MAP_MARKER_LIMIT, settings.API_MAX_PAGE_SIZE),
+        "markerLimit": max(1, min(settings.MAP_MARKER_LIMIT, settings.API_MAX_PAGE_SIZE)),
         # Street-level squares read the stored per-cell counts (mapping/density/cells.py).
         "clusterMaxZoom": AGGREGATE_MAX_ZOOM,
         "maxPhotos": settings.PHOTO_MAX_COUNT,

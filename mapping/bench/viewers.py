@@ -104,7 +104,7 @@ def camera_request(lon: float, lat: float, zoom: int, page_size: int) -> str:
 
 def cluster_zoom(zoom: int) -> int:
     """static/js/main.js clusterZoom: the density zoom of the squares counting a street-level
-    area (128 px squares from the stored counts, 256 px from zoom 17 on)."""
+    area: 128 px squares up to zoom 15, 256 px beyond, from the stored counts up to zoom 16."""
     return max(min(zoom - 2, AGGREGATE_MAX_ZOOM), zoom - 3)
 
 

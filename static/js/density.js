@@ -38,15 +38,33 @@ function answerKey(bbox, zoom, filters) {
   return JSON.stringify([bbox, zoom, filters]);
 }
 
+/** The cells of a fetch() answer lying in `bounds` (Leaflet), and their total. */
+export function cellsInside(answer, bounds) {
+  const cells = answer.cells.filter((feature) => bounds.contains(cellCentre(feature)));
+  return { cells, total: cells.reduce((sum, feature) => sum + cellCount(feature), 0) };
+}
+
+function cellCentre(feature) {
+  const ring = feature.geometry.coordinates[0];
+  const lons = ring.map(([lon]) => lon);
+  const lats = ring.map(([, lat]) => lat);
+  return [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lons) + Math.max(...lons)) / 2];
+}
+
 function cellCount(feature) {
   const props = feature.properties || {};
   return Number(props.count ?? props.camera_count ?? 0);
 }
 
 export class DensityLayer {
-  constructor(map, { legendElement }) {
+  /**
+   * @param onCellClick called with the clicked position first; when it returns true (a
+   *   tool took the click: placing a camera, a route end) the map does not zoom to the cell
+   */
+  constructor(map, { legendElement, onCellClick = () => false }) {
     this.map = map;
     this.legend = legendElement;
+    this.onCellClick = onCellClick;
     this.layer = L.geoJSON(null, { renderer: L.canvas({ padding: 0.2 }) }).addTo(map);
     this.loaded = null;
     this.abort = null;
@@ -92,6 +110,7 @@ export class DensityLayer {
       const count = cellCount(feature);
       const cell = L.geoJSON(feature, {
         renderer: this.layer.options.renderer,
+        bubblingMouseEvents: false,
         style: {
           color: "#7a0c0c",
           weight: 0.6,
@@ -107,9 +126,13 @@ export class DensityLayer {
         { sticky: true },
       );
       // A click zooms to the cell: to the camera layer from a density view, a few levels
-      // further from the cells shown at street level where markers would not fit.
-      const maxZoom = Math.max(config.cameraMinZoom, this.map.getZoom() + 3);
-      cell.on("click", () => this.map.fitBounds(cell.getBounds(), { maxZoom }));
+      // further from the squares shown at street level where markers would not fit.
+      const zoom = this.map.getZoom();
+      const maxZoom = zoom < config.cameraMinZoom ? config.cameraMinZoom : zoom + 3;
+      cell.on("click", (event) => {
+        if (this.onCellClick(event.latlng)) return;
+        this.map.fitBounds(cell.getBounds(), { maxZoom });
+      });
       this.layer.addLayer(cell);
     }
     this.cellCount = cells.length;

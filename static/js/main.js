@@ -5,7 +5,7 @@
 // exports.
 import { CAMERA_PAD, CameraLayer, loadGlyphs } from "./cameras.js";
 import { config } from "./config.js";
-import { DensityLayer } from "./density.js";
+import { cellsInside, DensityLayer } from "./density.js";
 import { CameraPanel } from "./details.js";
 import { updateExportLinks } from "./exporter.js";
 import { Filters } from "./filters.js";
@@ -40,7 +40,10 @@ const toolButtons = [...document.querySelectorAll(".tool[data-tool]")];
 const panel = new Panel(document.getElementById("panel"), toolButtons);
 
 const cameras = new CameraLayer(map, { onSelect: selectCamera });
-const density = new DensityLayer(map, { legendElement: legendDensity });
+const density = new DensityLayer(map, {
+  legendElement: legendDensity,
+  onCellClick: (latlng) => handleMapClick(latlng),
+});
 // The squares shown at street level instead of markers: for which filters, zoom and area.
 let clusters = null;
 const cameraPanel = new CameraPanel(panel.section("camera"));
@@ -113,6 +116,10 @@ mapElement.addEventListener("keydown", (event) => {
   event.preventDefault();
   const centre = map.getCenter();
   if (handleMapClick(centre)) return;
+  if (mapElement.dataset.layer === "clusters") {
+    statusLine.textContent = gettext("Zoom in to see each camera.");
+    return;
+  }
   const id = cameras.nearestTo(map.latLngToContainerPoint(centre));
   if (id === null) statusLine.textContent = gettext("No camera at the centre of the map.");
   else selectCamera(id);
@@ -134,9 +141,10 @@ function tileAligned(bounds) {
 /**
  * The density zoom of the squares shown at street level instead of markers. Its cells are
  * tiles of zoom + 3, so they must nest in the tiles of `zoom` the loaded area is made of
- * (then the squares' total is the count of that area, exactly): 128 px squares read from
- * the stored per-cell counts up to config.clusterMaxZoom, 256 px squares counted from the
- * cameras beyond (zoom 17 and more, where the loaded area holds few).
+ * (then the squares' total is the count of that area, exactly): 128 px squares up to zoom
+ * 15 and 256 px ones beyond, read from the stored per-cell counts up to zoom 16
+ * (config.clusterMaxZoom + 3) and counted from the cameras from zoom 17 on, where the
+ * loaded area holds few.
  */
 function clusterZoom(zoom) {
   return Math.max(Math.min(zoom - 2, config.clusterMaxZoom), zoom - 3);
@@ -147,23 +155,26 @@ function clusterZoom(zoom) {
  * config.markerLimit cameras, else counts in squares ("zoom in to see each camera").
  * Thousands of overlapping markers say less than the counts, and cost the server and the
  * browser ten times more. The count comes first, from the stored per-cell sums, unless
- * the markers of this view are loaded already.
+ * the markers of this view are loaded already. At the deepest zoom there is no zooming in
+ * to see them: markers, however many.
  */
 async function showStreetLevel(filterValues, current) {
   const zoom = map.getZoom();
   const view = map.getBounds();
   const withFov = zoom >= config.fovMinZoom;
-  if (!cameras.covers(view, filterValues, withFov)) {
-    const key = JSON.stringify([filterValues, zoom]);
-    if (clusters?.key === key && clusters.bounds.contains(view)) {
-      showClusters(clusters.answer);
-      return;
-    }
+  if (!cameras.covers(view, filterValues, withFov) && zoom < config.maxZoom) {
     const padded = tileAligned(view.pad(CAMERA_PAD));
-    const answer = await density.fetch(bboxForView(padded).text, clusterZoom(zoom), filterValues);
-    if (!current()) return;
-    if (answer.total > config.markerLimit) {
+    const key = JSON.stringify([filterValues, zoom]);
+    // Squares loaded at this zoom serve a view they cover while those inside the area it
+    // would load still add up to more than the limit (they nest in its tiles: an exact
+    // sum, and a lower bound of that area's count); else its own count is asked.
+    let answer = clusters?.key === key && clusters.bounds.contains(view) ? clusters.answer : null;
+    if (answer === null || cellsInside(answer, padded).total <= config.markerLimit) {
+      answer = await density.fetch(bboxForView(padded).text, clusterZoom(zoom), filterValues);
+      if (!current()) return;
       clusters = { key, bounds: padded, answer };
+    }
+    if (cellsInside(answer, padded).total > config.markerLimit) {
       showClusters(answer);
       return;
     }
@@ -172,14 +183,16 @@ async function showStreetLevel(filterValues, current) {
   await showCameras(filterValues, current, withFov);
 }
 
+/** The squares of a count, and in the status line the cameras of the view's tiles. */
 function showClusters(answer) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
   density.show(answer);
+  const { total } = cellsInside(answer, tileAligned(map.getBounds()));
   const line = interpolate(
-    ngettext("%(n)s camera in this area", "%(n)s cameras in this area", answer.total),
-    { n: formatNumber(answer.total) },
+    ngettext("%(n)s camera in this area", "%(n)s cameras in this area", total),
+    { n: formatNumber(total) },
   );
   statusLine.textContent = `${line} · ${gettext("zoom in to see each camera")}`;
   publishState("clusters", density.cellCount);

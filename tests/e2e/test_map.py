@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
 from PIL import Image
 
-from mapping.bench.viewers import MARKER_PROPERTIES, cluster_zoom
+from mapping.bench.viewers import MARKER_PROPERTIES, Box, cluster_zoom, snap_to_tiles
 from mapping.density.cells import tile_lat, tile_x, tile_y
 from mapping.models import Camera, Submission
 from tests.helsinki import HELSINKI_BBOX
@@ -238,7 +238,8 @@ def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session,
     limit = 40
     settings.MAP_MARKER_LIMIT = limit
     page = map_session.page
-    map_session.open()  # Helsinki centre at zoom 15, where the demo's cameras are densest
+    # East of the centre at zoom 15: the densest cameras lie in the view and the west margin.
+    map_session.open(lat=CENTRE_LAT, lon=CENTRE_LON + 0.03, zoom=15)
     state = map_session.wait_for_map("clusters")
     assert int(state["zoom"]) == 15
 
@@ -257,9 +258,19 @@ def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session,
         )
     }
     assert int(state["loaded"]) == len(cells) > 1
-    assert page.text_content("#status") == (
-        f"{total} cameras in this area · zoom in to see each camera"
+    # The status line counts the view's tiles, as the density layer does, not the margin.
+    west, south, east, north = (
+        float(v)
+        for v in page.evaluate("window.angleMort.map.getBounds().toBBoxString()").split(",")
     )
+    in_view = active_cameras_in(snap_to_tiles(Box(west, south, east, north), 15).param())
+    assert 0 < in_view < total
+    assert page.text_content("#status") == (
+        f"{in_view} cameras in this area · zoom in to see each camera"
+    )
+    page.locator("#map").focus()
+    page.keyboard.press("Enter")
+    assert page.text_content("#status") == "Zoom in to see each camera."
     assert not [url for url in map_session.requests if "/api/cameras/" in url]
     assert page.locator('[data-legend="density"]').is_visible()
     assert not page.locator('[data-legend="cameras"]').is_visible()
@@ -273,6 +284,24 @@ def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session,
     map_session.pan_to(centre["lat"] + 0.001, centre["lng"] + 0.002)
     assert map_session.wait_for_map("clusters")
     assert api_requests() == asked_before
+
+    # With the route tool open, a click on a square places the start and does not zoom.
+    page.get_by_role("button", name="Plan a route").click()
+    square = page.evaluate(
+        """() => {
+            const view = window.angleMort.map.getBounds();
+            const inView = window.angleMort.density.layer.getLayers()
+                .map((cell) => cell.getBounds().getCenter())
+                .filter((centre) => view.contains(centre));
+            return inView.length && {lat: inView[0].lat, lng: inView[0].lng};
+        }"""
+    )
+    assert square, "a square in the view"
+    map_session.click_map(square["lat"], square["lng"])
+    page.wait_for_timeout(400)  # a zoom would have started by now
+    assert map_session.wait_for_map("clusters")["zoom"] == "15"
+    assert page.evaluate("window.angleMort.planner.start !== null")
+    page.get_by_role("button", name="Close the panel").click()
 
     while map_session.wait_for_map()["layer"] != "cameras":
         page.get_by_role("button", name="Zoom in").click()

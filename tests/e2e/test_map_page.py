@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from mapping.density.cells import AGGREGATE_MAX_ZOOM
+from mapping.bbox import BBox
+from mapping.camera_queries import CameraFilters
+from mapping.density.queries import camera_density
 from mapping.views import content_security_policy, map_config, tile_origin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,14 +109,24 @@ def test_every_string_of_the_scripts_is_in_the_french_catalog():
     assert missing == [], "run makemessages -d djangojs and translate these"
 
 
-@pytest.mark.parametrize(("limit", "expected"), [(40, 40), (5000, 5000), (20_000, 5000)])
-def test_street_markers_fit_in_one_page_and_the_squares_read_stored_counts(
-    settings, limit, expected
-):
+@pytest.mark.parametrize(
+    ("limit", "expected"), [(40, 40), (5000, 5000), (20_000, 5000), (0, 1), (-3, 1)]
+)
+def test_street_markers_fit_in_one_page(settings, limit, expected):
     """The map asks for markers only where they fit in one page of the list endpoint; a
-    larger MAP_MARKER_LIMIT is lowered to it. Its squares stop at the stored levels."""
+    larger MAP_MARKER_LIMIT is lowered to it, and one below 1 raised to 1."""
     settings.API_MAX_PAGE_SIZE = 5000
     settings.MAP_MARKER_LIMIT = limit
     config = map_config()
     assert config["markerLimit"] == expected <= config["pageSize"]
-    assert config["clusterMaxZoom"] == AGGREGATE_MAX_ZOOM
+
+
+@pytest.mark.django_db
+def test_street_squares_up_to_the_cluster_zoom_read_stored_counts():
+    """clusterMaxZoom is the finest density zoom answered from the stored counts: the
+    squares the map counts a street with are sums, not cameras, up to it."""
+    cluster_max = map_config()["clusterMaxZoom"]
+    box = BBox(24.93, 60.16, 24.96, 60.18)
+    active = CameraFilters(bbox=box, statuses=("active",))
+    assert camera_density(active, cluster_max).from_aggregate
+    assert not camera_density(active, cluster_max + 1).from_aggregate
