@@ -50,14 +50,17 @@ LIMITS = {
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
     "load_readers": "every view differs, so nearly every answer is computed. Measured "
-    "in-process on this mix (no cache): a street-level count 6 ms on average (1 ms of "
-    "PostgreSQL from the stored totals up to zoom 16, 5 ms counted from the position index "
-    "at zoom 17), a page of markers 12 ms (up to 5,000 of them, about 270 KB on average, "
-    "two thirds of it in PostgreSQL), a density screen 7 ms, a walk 18 ms; Django, DRF and "
-    "the filters' validation add about 2 ms to each, HTTP and the client on the same two "
-    "cores 2-3 ms more. Before the map counted first, a dense street-level view was a "
-    "5,000-marker page of 40-55 ms and capacity 65-79 answers/s. The capacity figure is "
-    "what one such host sustains; 200 different views a second take two (docs/deployment.md).",
+    "in-process on this mix (no cache): a street-level count 6 ms on average (about 1 ms of "
+    "PostgreSQL from the stored sums up to zoom 16, about 5 ms counted from the position "
+    "index at zoom 17), a page of markers 12 ms (up to 5,000 of them, about 270 KB on "
+    "average), a density screen 7 ms, a walk 18 ms; the API's fixed cost (Django, DRF, the "
+    "filters' validation, the data token) is about 2 ms a request. During the capacity "
+    "probe the two cores are busy: the gunicorn workers take 1.1-1.3 of them, PostgreSQL "
+    "0.5-0.6 and the load client 0.17, so Python, not the database, is now the larger cost; "
+    "storing each new answer in the response cache (compressed) costs 5-10 % of capacity. "
+    "Before the map counted first, a dense street-level view was a 5,000-marker page of "
+    "40-55 ms and capacity 65-79 answers/s. The capacity figure is what one such host "
+    "sustains; 200 different views a second take two (docs/deployment.md).",
 }
 
 

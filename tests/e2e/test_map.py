@@ -268,6 +268,7 @@ def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session,
     assert page.text_content("#status") == (
         f"{in_view} cameras in this area · zoom in to see each camera"
     )
+    map_session.screenshot("street-squares")
     page.locator("#map").focus()
     page.keyboard.press("Enter")
     assert page.text_content("#status") == "Zoom in to see each camera."
