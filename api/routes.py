@@ -143,6 +143,10 @@ def feature_collection(plan: RoutePlan) -> dict:
             "from": [plan.origin.lon, plan.origin.lat],
             "to": [plan.destination.lon, plan.destination.lat],
         },
+        "passed_cameras": [
+            {"id": camera_id, "position": list(position)}
+            for camera_id, position in plan.camera_positions.items()
+        ],
     }
 
 
@@ -195,6 +199,21 @@ ROUTE_COLLECTION_SCHEMA = inline_serializer(
                 "to": serializers.ListField(child=serializers.FloatField()),
             },
         ),
+        "passed_cameras": serializers.ListField(
+            child=inline_serializer(
+                "RoutePassedCamera",
+                {
+                    "id": serializers.IntegerField(),
+                    "position": serializers.ListField(
+                        child=serializers.FloatField(), min_length=2, max_length=2
+                    ),
+                },
+            ),
+            help_text=(
+                "Every camera either route passes, by id, with its [lon, lat]: enough to "
+                "draw them without loading the cameras around the route."
+            ),
+        ),
     },
 )
 ERROR_SCHEMA = inline_serializer(
@@ -214,7 +233,8 @@ class RouteView(APIView):
     Answers a GeoJSON FeatureCollection with two LineString features, `shortest` and
     `avoiding`, each with its length, the metres in view of known cameras (a stretch
     seen by several counts once), the ids of those cameras, the detour ratio and the
-    walking time. Both ends are first moved onto the nearest walkable way (`snapped`).
+    walking time; `passed_cameras` gives the place of each camera either route passes.
+    Both ends are first moved onto the nearest walkable way (`snapped`).
     `avoid` (default 0.5) trades length for privacy; `strict` keeps out of every field
     of view or, when no such route exists, returns the least-watched route with a
     `notice`. `format=gpx` returns the avoiding route as a GPX file. Errors (400): bad

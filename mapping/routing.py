@@ -66,6 +66,9 @@ class Route:
     avoid: float | str
     notice: str | None = None
     detour_ratio: float = 1.0
+    # (lon, lat) of the cameras by id; a camera deleted since the exposure was computed
+    # keeps its id in `cameras` and has no place here.
+    camera_positions: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @property
     def duration_s(self) -> float:
@@ -77,6 +80,14 @@ class RoutePlan:
     origin: Snap
     destination: Snap
     routes: list[Route] = field(default_factory=list)
+
+    @property
+    def camera_positions(self) -> dict[int, tuple[float, float]]:
+        """(lon, lat) of every camera either route passes, by id in id order."""
+        merged = {}
+        for route in self.routes:
+            merged.update(route.camera_positions)
+        return dict(sorted(merged.items()))
 
 
 # Constant text given to pgr_dijkstra for search {slot} (1 or 2) of a statement; every
@@ -110,7 +121,8 @@ SECOND_EDGES_SQL = EDGES_SQL.format(slot=2)
 # search runs only when asked and when the first path passes a camera (else the first
 # is also the answer); it reads the first path, so it runs after it. Each path's edges
 # are turned to run the way the walker goes and joined into one line, with the sums of
-# their lengths and watched metres (added in path order) and the cameras that see them.
+# their lengths and watched metres (added in path order) and the cameras that see them,
+# with their places (a map showing counts instead of markers draws them from these).
 ROUTES = """
 WITH config AS MATERIALIZED (
     SELECT count(set_config(name, value, true)) AS settings
@@ -167,14 +179,30 @@ SELECT search,
        ST_AsGeoJSON(ST_RemoveRepeatedPoints(ST_MakeLine(array_agg(geom ORDER BY path_seq))), 7),
        sum(length_m ORDER BY path_seq), sum(exposed_m ORDER BY path_seq),
        ARRAY(SELECT DISTINCT c FROM step AS t, unnest(t.camera_ids) AS c
-             WHERE t.search = step.search ORDER BY 1)
+             WHERE t.search = step.search ORDER BY 1),
+       (SELECT json_agg(json_build_array(c.id, ST_X(c.location), ST_Y(c.location))
+                        ORDER BY c.id)::text
+        FROM mapping_camera AS c
+        WHERE c.id IN (SELECT u FROM step AS t, unnest(t.camera_ids) AS u
+                       WHERE t.search = step.search))
 FROM step
 GROUP BY search
 ORDER BY search
 """
 
-# A path found: its [lon, lat] coordinates, length_m, exposed_m and camera ids.
-Found = tuple[list[tuple[float, float]], float, float, list[int]]
+# A path found: its [lon, lat] coordinates, length_m, exposed_m, the ids of the cameras
+# that see it and their (lon, lat) by id.
+Found = tuple[list[tuple[float, float]], float, float, list[int], dict[int, tuple[float, float]]]
+
+COORDINATE_DIGITS = 7  # about 1 cm: what ST_AsGeoJSON(..., 7) gives the lines
+
+
+def _positions(text: str | None) -> dict[int, tuple[float, float]]:
+    """Cameras' (lon, lat) by id from the statement's [[id, lon, lat], ...] JSON."""
+    return {
+        int(camera_id): (round(lon, COORDINATE_DIGITS), round(lat, COORDINATE_DIGITS))
+        for camera_id, lon, lat in json.loads(text or "[]")
+    }
 
 
 @dataclass(frozen=True)
@@ -256,8 +284,9 @@ def find_paths(
             length_m,
             exposed_m,
             list(cameras),
+            _positions(positions),
         )
-        for search, geojson, length_m, exposed_m, cameras in rows
+        for search, geojson, length_m, exposed_m, cameras, positions in rows
     }
     return found.get(1), found.get(2)
 
@@ -274,8 +303,17 @@ def search_margins(distance_m: float) -> list[float]:
 
 
 def _route(variant: str, found: tuple, avoid: float | str, notice: str | None = None) -> Route:
-    coordinates, length_m, exposed_m, cameras = found
-    return Route(variant, coordinates, length_m, min(exposed_m, length_m), cameras, avoid, notice)
+    coordinates, length_m, exposed_m, cameras, positions = found
+    return Route(
+        variant,
+        coordinates,
+        length_m,
+        min(exposed_m, length_m),
+        cameras,
+        avoid,
+        notice,
+        camera_positions=positions,
+    )
 
 
 def plan_routes(

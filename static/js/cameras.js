@@ -12,7 +12,7 @@ export const SURVEILLANCE_COLOURS = {
   indoor: "#9467bd",
 };
 const UNKNOWN_COLOUR = "#6b6b6b";
-const HIGHLIGHT_COLOUR = "#ffd400";
+export const HIGHLIGHT_COLOUR = "#ffd400";
 const WEDGE_LENGTH_PX = 9;
 const WEDGE_HALF_ANGLE_RAD = 0.38;
 // At most this many pages of the list endpoint per view (5,000 cameras each). The map asks

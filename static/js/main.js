@@ -188,6 +188,7 @@ function showClusters(answer) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
+  planner.showPassed(true);
   density.show(answer);
   const { total } = cellsInside(answer, tileAligned(map.getBounds()));
   const line = interpolate(
@@ -207,6 +208,7 @@ async function showCameras(filterValues, current, withFov) {
     align: tileAligned,
   });
   if (!current()) return;
+  planner.showPassed(false); // the markers ring them now
   const inView = cameras.countIn(map.getBounds());
   let text = interpolate(ngettext("%(n)s camera in view", "%(n)s cameras in view", inView), {
     n: formatNumber(inView),
@@ -220,6 +222,7 @@ async function showDensity(filterValues, current) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
+  planner.showPassed(true);
   clusters = null;
   const { text, clipped } = bboxForView(tileAligned(map.getBounds()), config.maxBboxAreaDeg2);
   await density.load(text, map.getZoom(), filterValues);

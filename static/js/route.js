@@ -2,6 +2,7 @@
 // hard to avoid cameras; both routes from /api/routes/ are drawn with their figures, the
 // cameras they pass are ringed on the map, and the avoiding route downloads as GPX.
 import { ApiError, getJSON, withParams } from "./api.js";
+import { HIGHLIGHT_COLOUR } from "./cameras.js";
 import { config } from "./config.js";
 import { lonLat } from "./geo.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
@@ -12,6 +13,17 @@ const STYLES = {
   avoiding: { color: "#1a9641", weight: 7, opacity: 0.9 },
 };
 const ORDER = ["avoiding", "shortest"];
+// A camera a route passes, drawn by the planner while the map shows counts instead of
+// markers: the marker's yellow ring around a dark dot.
+const PASSED_STYLE = {
+  pane: "routeCameras",
+  radius: 6,
+  color: HIGHLIGHT_COLOUR,
+  weight: 4,
+  fillColor: "#222",
+  fillOpacity: 1,
+  interactive: false,
+};
 
 function endIcon(kind, text) {
   return L.divIcon({
@@ -55,6 +67,9 @@ export class RoutePlanner {
     this.onHighlight = onHighlight;
     this.layer = L.layerGroup();
     this.lines = L.layerGroup().addTo(this.layer);
+    // Above the squares and the lines, below the route's ends.
+    map.createPane("routeCameras").style.zIndex = 450;
+    this.passed = L.layerGroup();
     this.start = null;
     this.end = null;
     this.active = false;
@@ -154,6 +169,7 @@ export class RoutePlanner {
     } catch (error) {
       if (error.name === "AbortError") return;
       this.lines.clearLayers();
+      this.passed.clearLayers();
       this.onHighlight([]);
       this.result.className = "route-result result-error";
       this.result.textContent =
@@ -174,6 +190,7 @@ export class RoutePlanner {
       for (const id of feature.properties.cameras || []) highlighted.add(id);
     }
     this.onHighlight([...highlighted]);
+    this.drawPassed(collection.passed_cameras || []);
 
     const table = this.figuresTable(ORDER.filter((variant) => byVariant[variant]), byVariant);
     // The API explains itself in a `notice` (e.g. strict mode fell back to the least watched).
@@ -211,6 +228,26 @@ export class RoutePlanner {
       paddingBottomRight: [right + 30, bottom + 30],
       maxZoom: 18,
     };
+  }
+
+  /** The cameras either route passes, at their places ([lon, lat] from the API). */
+  drawPassed(cameras) {
+    this.passed.clearLayers();
+    for (const { id, position } of cameras) {
+      const dot = L.circleMarker([position[1], position[0]], PASSED_STYLE);
+      dot.cameraId = id;
+      this.passed.addLayer(dot);
+    }
+  }
+
+  /**
+   * Whether the planner draws the passed cameras itself: yes while the map shows counts
+   * (squares or density), where no marker is there to be ringed; no when the camera layer
+   * draws them (its rings, from onHighlight).
+   */
+  showPassed(visible) {
+    if (visible) this.layer.addLayer(this.passed);
+    else this.layer.removeLayer(this.passed);
   }
 
   /** Dotted lines from where the person clicked to where the walk starts and ends. */
@@ -295,6 +332,7 @@ export class RoutePlanner {
   clear() {
     if (this.abort) this.abort.abort();
     this.lines.clearLayers();
+    this.passed.clearLayers();
     if (this.start) this.start.remove();
     if (this.end) this.end.remove();
     this.start = null;

@@ -366,6 +366,55 @@ def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_ses
         assert page.get_by_text(notice).is_visible()
 
 
+def test_a_route_shows_the_cameras_it_passes_where_the_map_shows_counts(
+    map_session, live_server, settings
+):
+    """In a dense area the map counts cameras in squares instead of drawing markers, so
+    no marker is there to be ringed: the planner draws the passed cameras itself, at
+    their places, until the markers come back and ring them."""
+    settings.MAP_MARKER_LIMIT = 3
+    start = (60.1675, 24.9410)  # lat, lon: the walk of the test above
+    end = (60.1725, 24.9480)
+    page = map_session.page
+    map_session.open(lat=(start[0] + end[0]) / 2, lon=(start[1] + end[1]) / 2, zoom=16)
+    map_session.wait_for_map("clusters")
+    page.get_by_role("button", name="Plan a route").click()
+    map_session.click_map(*start)
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/api/routes/") as answer:
+        map_session.click_map(*end)
+    collection = answer.value.json()
+    passed = set()
+    for feature in collection["features"]:
+        passed |= set(feature["properties"]["cameras"])
+    assert passed, "the walk passes cameras"
+    assert map_session.wait_for_map("clusters"), "still counted after fitting the routes"
+
+    def drawn() -> dict:
+        return page.evaluate(
+            """() => {
+                const {map, planner} = window.angleMort;
+                if (!map.hasLayer(planner.passed)) return null;
+                return Object.fromEntries(planner.passed.getLayers().map(
+                    (dot) => [dot.cameraId, [dot.getLatLng().lng, dot.getLatLng().lat]]));
+            }"""
+        )
+
+    dots = drawn()
+    assert dots is not None, "the passed cameras are on the map"
+    assert {int(camera_id) for camera_id in dots} == passed
+    for camera in Camera.objects.filter(pk__in=passed):
+        assert dots[str(camera.pk)] == pytest.approx(
+            [camera.location.x, camera.location.y], abs=1e-6
+        )
+    map_session.screenshot("route-over-squares")
+
+    page.get_by_role("button", name="Close the panel").click()
+    while map_session.wait_for_map()["layer"] != "cameras":
+        page.get_by_role("button", name="Zoom in").click()
+    assert drawn() is None, "the markers ring them instead"
+    assert set(page.evaluate("[...window.angleMort.cameras.highlighted]")) == passed
+
+
 def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live_server, tmp_path):
     """A resident stands by a camera that is already mapped and reports it as new: the
     position comes from the device, is corrected by a click, the direction by dragging the

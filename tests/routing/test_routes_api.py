@@ -80,6 +80,30 @@ def test_a_route_answers_a_feature_collection_with_both_variants(graph, settings
     assert avoiding["cameras"] == []
     assert avoiding["detour_ratio"] == pytest.approx(NORTH_LENGTH_M / SOUTH_LENGTH_M, abs=0.01)
     assert avoiding["avoid"] == 0.5
+    # The place of each camera passed, so a map showing counts can still draw them.
+    assert body["passed_cameras"] == [
+        {"id": camera.pk, "position": [round(camera.location.x, 7), round(camera.location.y, 7)]}
+    ]
+
+
+def test_passed_cameras_are_every_camera_either_route_passes_in_id_order(graph):
+    from mapping.analysis import refresh_derived_data
+    from tests.factories import make_camera, point
+
+    _, first = graph
+    # A second camera on the south street, and one far from both routes.
+    second = make_camera(location=point(*lonlat_at(180, -8)))
+    off_route = make_camera(location=point(*lonlat_at(100, 300)))
+    refresh_derived_data([second.pk, off_route.pk])
+    body = get(**route_params()).json()
+    passed = set()
+    for feature in body["features"]:
+        passed |= set(feature["properties"]["cameras"])
+    assert passed == {first.pk, second.pk}
+    assert [c["id"] for c in body["passed_cameras"]] == sorted(passed)
+    places = {c["id"]: c["position"] for c in body["passed_cameras"]}
+    for camera in (first, second):
+        assert places[camera.pk] == pytest.approx([camera.location.x, camera.location.y], abs=1e-7)
 
 
 def test_the_avoidance_level_is_taken_from_the_query(graph):
@@ -181,6 +205,9 @@ def test_the_schema_documents_the_endpoint():
     assert {"from", "to", "avoid", "format"} <= names
     assert {"200", "400", "404"} <= set(operation["responses"])
     assert "application/gpx+xml" in operation["responses"]["200"]["content"]
+    answer = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    collection = response.json()["components"]["schemas"][answer.rsplit("/", 1)[1]]
+    assert "passed_cameras" in collection["properties"]
 
 
 coordinate_text = st.one_of(
