@@ -114,18 +114,29 @@ def primary_key_built_after(cursor, table: str) -> Iterator[None]:
     cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
+# VACUUM's options after a bulk write: statistics, and every page's index entries cleaned.
+VACUUM_OPTIONS = "(ANALYZE, INDEX_CLEANUP ON)"
+
+
 def vacuum_analyze(table: str) -> str:
     """VACUUM ANALYZE table after a bulk write, or ANALYZE alone inside a transaction.
 
     ANALYZE gives the planner the new rows' statistics. VACUUM also marks the written
     pages all-visible, which is what lets an index-only scan (the box counts of
-    mapping/plane_point.py) skip the table; autovacuum would do it too, a minute or so
-    later. VACUUM cannot run inside a transaction block (a test's, or a caller's atomic
-    block): there the visibility map is left to autovacuum. Returns the statement run.
+    mapping/plane_point.py) skip the table. INDEX_CLEANUP ON because by default VACUUM
+    skips the indexes when under 2 % of the pages hold dead rows, and those pages then
+    stay not all-visible: exactly the pages just rewritten, where readers look (after the
+    fields of view of 41,000 of 2.5 million cameras were recomputed, 1.65 % of the pages:
+    a 14,000-camera viewport was counted with 1,669 reads of the table, 11.5 ms instead of
+    7.6). VACUUM cannot run inside a transaction block (a test's, or a caller's atomic
+    block): there the visibility map is left to autovacuum (tuned for this table by
+    migration 0010). Returns the statement run.
     """
     from django.db import connection
 
-    statement = f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM ANALYZE {table}"
+    statement = (
+        f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM {VACUUM_OPTIONS} {table}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement)
     return statement

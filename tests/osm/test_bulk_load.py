@@ -244,7 +244,10 @@ def test_inside_a_transaction_only_statistics_are_refreshed():
 def test_outside_a_transaction_the_pages_are_marked_all_visible_for_index_only_counts():
     for index in range(300):
         make_camera(location=point(2.35 + index * 1e-5, 48.85))
-    assert bulk_load.vacuum_analyze("mapping_camera") == "VACUUM ANALYZE mapping_camera"
+    assert (
+        bulk_load.vacuum_analyze("mapping_camera")
+        == "VACUUM (ANALYZE, INDEX_CLEANUP ON) mapping_camera"
+    )
     pages, all_visible = _pages_and_all_visible_pages()
     assert all_visible == pages > 0
     with connection.cursor() as cursor:
@@ -256,3 +259,52 @@ def test_outside_a_transaction_the_pages_are_marked_all_visible_for_index_only_c
     assert plan["Node Type"] == "Index Only Scan"
     assert plan["Heap Fetches"] == 0
     assert plan["Actual Rows"] == 300
+
+
+def _heap_fetches_counting(box_sql: str) -> tuple[str, int, int]:
+    """Node type, heap fetches and rows of counting the active cameras in a box."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM mapping_camera"
+            f" WHERE status = 'active' AND position <@ {box_sql}"
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]["Plans"][0]
+    return plan["Node Type"], plan["Heap Fetches"], plan["Actual Rows"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_few_rewritten_pages_are_marked_all_visible_too():
+    """VACUUM skips the indexes when under 2 % of the pages hold dead rows, leaving those
+    pages out of the visibility map: one moved camera among 4,000 must not cost its
+    neighbours' index-only counts a read of the table each."""
+    Camera.objects.bulk_create(
+        Camera(
+            location=point(2.30 + (index % 100) * 1e-4, 48.80 + (index // 100) * 1e-4),
+            source="osm",
+            osm_type="node",
+            osm_id=10_000_000 + index,
+            osm_version=1,
+            surveillance_type="camera",
+        )
+        for index in range(4000)
+    )
+    bulk_load.vacuum_analyze("mapping_camera")
+    pages, _ = _pages_and_all_visible_pages()
+    moved = Camera.objects.order_by("id").first()
+    # A new position changes indexed columns: the old row version is dead, not pruned away.
+    Camera.objects.filter(pk=moved.pk).update(location=point(2.30005, 48.80005))
+    assert pages >= 60, "one page of dead rows is under 2 % of them"
+    bulk_load.vacuum_analyze("mapping_camera")
+    node, heap_fetches, rows = _heap_fetches_counting("box(point(2.29, 48.79), point(2.32, 48.85))")
+    assert (node, heap_fetches, rows) == ("Index Only Scan", 0, 4000)
+
+
+def test_autovacuum_starts_early_on_the_camera_table_and_cleans_its_indexes():
+    from importlib import import_module
+
+    wanted = import_module("mapping.migrations.0010_camera_vacuum_settings").SETTINGS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE oid = 'mapping_camera'::regclass")
+        options = dict(option.split("=", 1) for option in cursor.fetchone()[0])
+    assert {name: options.get(name) for name in wanted} == wanted
+    assert float(options["autovacuum_vacuum_scale_factor"]) <= 0.01
