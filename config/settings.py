@@ -360,6 +360,9 @@ MAP_MARKER_LIMIT = min(max(1, MAP_MARKER_LIMIT), API_MAX_PAGE_SIZE)
 # request: a full page of API_MAX_PAGE_SIZE cameras is about 2.4 MB.
 API_RESPONSE_CACHE = env_flag("API_RESPONSE_CACHE", True)
 API_RESPONSE_CACHE_MAX_KB = int(env_float("API_RESPONSE_CACHE_MAX_KB", 3072))
+# Answers computed faster than this are not stored: storing one (a file written, or a
+# network round trip to Redis) costs about as much as computing it again (docs/deployment.md).
+API_RESPONSE_CACHE_MIN_MS = env_float("API_RESPONSE_CACHE_MIN_MS", 3.0)
 
 # --- Submissions ----------------------------------------------------------
 SUBMISSION_DUPLICATE_RADIUS_M = env_float("SUBMISSION_DUPLICATE_RADIUS_M", 15.0)

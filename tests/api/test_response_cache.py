@@ -44,6 +44,12 @@ class TestDataToken:
         assert camera_data_token() == before
 
 
+@pytest.fixture(autouse=True)
+def store_every_answer(settings):
+    """The tests' answers take a few milliseconds at most: store them all, however fast."""
+    settings.API_RESPONSE_CACHE_MIN_MS = 0
+
+
 @pytest.mark.django_db
 class TestCachedEndpoints:
     def test_the_same_question_is_answered_from_memory_with_the_same_body(self, client, box):
@@ -166,3 +172,18 @@ class TestCachedEndpoints:
         small = f"{CAMERAS}?in_bbox={box}&page_size=1&operator=nobody"
         client.get(small)
         assert client.get(small)["X-Cache"] == "hit"
+
+    def test_answers_computed_faster_than_storing_them_would_cost_are_not_stored(
+        self, client, box, settings
+    ):
+        make_camera(location=point(*inside(box)))
+        url = f"{DENSITY}?in_bbox={box}&zoom=14"
+        settings.API_RESPONSE_CACHE_MIN_MS = 60_000
+        first, second = client.get(url), client.get(url)
+        assert (first["X-Cache"], second["X-Cache"]) == ("miss", "miss")
+        assert second.content == first.content
+        assert second["ETag"] == first["ETag"], "still revalidatable"
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+        settings.API_RESPONSE_CACHE_MIN_MS = 0
+        assert client.get(url)["X-Cache"] == "miss"
+        assert client.get(url)["X-Cache"] == "hit"
