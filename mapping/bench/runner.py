@@ -34,9 +34,12 @@ LIMITS = {
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
     "around the walk, plus snapping and the exposure of both lines.",
-    "helsinki_route": "an answer is two statements (snapping with cutting, then both searches "
-    "and the lines); the searches read about half the Helsinki graph each, close to the raw "
-    "whole-graph baseline, so the snapping and the HTTP round trip are what remains.",
+    "helsinki_route": "the two searches take about what the baseline takes (8-10 ms on this "
+    "machine); each answer adds a fixed 3.5-4 ms: snapping both ends and measuring the "
+    "cut pieces' exposure (one statement, about 1.5 ms), Python (about 1.2 ms, a third of "
+    "it writing the JSON) and HTTP (about 1 ms). The faster the machine, the larger that "
+    "fixed part's share: in four runs on 2026-12-03 the ratio was 1.35x, 1.46x, 1.52x and "
+    "1.53x, and 1.13-1.40x on slower days.",
     "pbf_import": "after the bulk load of an empty table (indexes built after the rows, density "
     "counted level from level), one transaction still runs its steps one after another: "
     "Python reads the file (0.6-0.8 s) and writes the COPY lines (0.6 s), then the INSERT "
@@ -49,18 +52,15 @@ LIMITS = {
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
-    "load_readers": "every view differs, so nearly every answer is computed. Measured "
-    "in-process on this mix (no cache): a street-level count 6 ms on average (about 1 ms of "
-    "PostgreSQL from the stored sums up to zoom 16, about 5 ms counted from the position "
-    "index at zoom 17), a page of markers 12 ms (up to 5,000 of them, about 270 KB on "
-    "average), a density screen 7 ms, a walk 18 ms; the API's fixed cost (Django, DRF, the "
-    "filters' validation, the data token) is about 2 ms a request. During the capacity "
-    "probe the two cores are busy: the gunicorn workers take 1.1-1.3 of them, PostgreSQL "
-    "0.5-0.6 and the load client 0.17, so Python, not the database, is now the larger cost; "
-    "storing each new answer in the response cache (compressed) costs 5-10 % of capacity. "
-    "Before the map counted first, a dense street-level view was a 5,000-marker page of "
-    "40-55 ms and capacity 65-79 answers/s. The capacity figure is what one such host "
-    "sustains; 200 different views a second take two (docs/deployment.md).",
+    "load_readers": "every view differs, so nearly every answer is computed, by 3 sync "
+    "workers on the two cores PostgreSQL and the load client also use. Measured under this "
+    "mix (2026-12-03): the workers spend 5.1-6.1 ms of CPU per answer and PostgreSQL "
+    "2.0-2.5 ms (3.7-4.2 ms and 2.0-2.2 ms with the response cache off); in-process, "
+    "without HTTP, a page of markers costs 3.6 ms of CPU (about 270 KB), a density screen "
+    "2.8 ms, a street-level count 2.3 ms and a walk 2.9 ms. Capacity moved between 210 and "
+    "310 answers/s with the machine's load; when it falls near 200 a second, requests "
+    "queue and the p99 grows to hundreds of milliseconds. The capacity figure is what one "
+    "such host sustains (docs/deployment.md).",
 }
 
 
