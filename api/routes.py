@@ -109,10 +109,16 @@ class GpxRenderer(BaseRenderer):
         description = describe_route(props["length_m"], props["exposed_m"], props["camera_count"])
         if props.get("notice"):
             description = f"{description}. {props['notice']}"
+        passed = set(props["cameras"])
         gpx = route_gpx(
             avoiding["geometry"]["coordinates"],
             name="Angle Mort: walk avoiding cameras",
             description=description,
+            waypoints=[
+                (*camera["position"], f"Camera {camera['id']}")
+                for camera in data.get("passed_cameras", [])
+                if camera["id"] in passed
+            ],
         )
         return gpx.encode(self.charset)
 

@@ -30,8 +30,13 @@ def route_gpx(
     *,
     name: str,
     description: str = "",
+    waypoints: Sequence[tuple[float, float, str]] = (),
 ) -> str:
-    """GPX text with one track of one segment through (lon, lat) coordinates."""
+    """GPX text with one track of one segment through (lon, lat) coordinates.
+
+    ``waypoints`` are (lon, lat, name) points shown beside the track: the cameras the
+    route still passes, so a walker's device can show where they are on the way.
+    """
     ET.register_namespace("", GPX_NAMESPACE)
     gpx = ET.Element(f"{{{GPX_NAMESPACE}}}gpx", {"version": "1.1", "creator": CREATOR})
     metadata = ET.SubElement(gpx, f"{{{GPX_NAMESPACE}}}metadata")
@@ -42,6 +47,12 @@ def route_gpx(
         metadata, f"{{{GPX_NAMESPACE}}}copyright", {"author": "OpenStreetMap contributors"}
     )
     ET.SubElement(rights, f"{{{GPX_NAMESPACE}}}license").text = OSM_LICENCE_URL
+    # GPX 1.1 orders a file's parts: metadata, waypoints, routes, tracks.
+    for lon, lat, point_name in waypoints:
+        point = ET.SubElement(
+            gpx, f"{{{GPX_NAMESPACE}}}wpt", {"lat": f"{lat:.7f}", "lon": f"{lon:.7f}"}
+        )
+        ET.SubElement(point, f"{{{GPX_NAMESPACE}}}name").text = point_name
     track = ET.SubElement(gpx, f"{{{GPX_NAMESPACE}}}trk")
     ET.SubElement(track, f"{{{GPX_NAMESPACE}}}name").text = name
     if description:

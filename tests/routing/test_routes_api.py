@@ -137,6 +137,20 @@ def test_gpx_returns_the_avoiding_route_as_a_file(graph):
     assert float(points[0].get("lon")) == pytest.approx(coords[0][0], abs=1e-6)
     assert float(points[-1].get("lat")) == pytest.approx(coords[-1][1], abs=1e-6)
     assert "0 m (0%) in view" in root.find(f"{GPX}metadata/{GPX}desc").text
+    assert root.findall(f"{GPX}wpt") == [], "the avoiding route passes no camera"
+
+
+def test_gpx_marks_the_cameras_the_avoiding_route_still_passes(graph):
+    _, camera = graph
+    # Avoidance 0: the avoiding route is the shortest, along the watched south street.
+    response = get(**route_params(avoid="0", format="gpx"))
+    root = ET.fromstring(response.content)
+    waypoints = root.findall(f"{GPX}wpt")
+    assert [w.find(f"{GPX}name").text for w in waypoints] == [f"Camera {camera.pk}"]
+    assert float(waypoints[0].get("lon")) == pytest.approx(camera.location.x, abs=1e-7)
+    assert float(waypoints[0].get("lat")) == pytest.approx(camera.location.y, abs=1e-7)
+    # GPX 1.1 wants the waypoints between the metadata and the track.
+    assert [child.tag for child in root] == [f"{GPX}metadata", f"{GPX}wpt", f"{GPX}trk"]
 
 
 @pytest.mark.parametrize(
