@@ -66,8 +66,7 @@ class Route:
     avoid: float | str
     notice: str | None = None
     detour_ratio: float = 1.0
-    # (lon, lat) of the cameras by id; a camera deleted since the exposure was computed
-    # keeps its id in `cameras` and has no place here.
+    # (lon, lat) of the cameras by id, the same cameras as `cameras`.
     camera_positions: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     @property
@@ -121,8 +120,10 @@ SECOND_EDGES_SQL = EDGES_SQL.format(slot=2)
 # search runs only when asked and when the first path passes a camera (else the first
 # is also the answer); it reads the first path, so it runs after it. Each path's edges
 # are turned to run the way the walker goes and joined into one line, with the sums of
-# their lengths and watched metres (added in path order) and the cameras that see them,
-# with their places (a map showing counts instead of markers draws them from these).
+# their lengths and watched metres (added in path order) and the active cameras that see
+# them, with their places (a map showing counts instead of markers draws them from these).
+# A camera removed or deleted since the exposure was last computed (after an import with
+# --defer-derived, until refresh_derived) is no longer named, nor drawn.
 ROUTES = """
 WITH config AS MATERIALIZED (
     SELECT count(set_config(name, value, true)) AS settings
@@ -178,12 +179,16 @@ step AS MATERIALIZED (
 SELECT search,
        ST_AsGeoJSON(ST_RemoveRepeatedPoints(ST_MakeLine(array_agg(geom ORDER BY path_seq))), 7),
        sum(length_m ORDER BY path_seq), sum(exposed_m ORDER BY path_seq),
-       ARRAY(SELECT DISTINCT c FROM step AS t, unnest(t.camera_ids) AS c
-             WHERE t.search = step.search ORDER BY 1),
+       ARRAY(SELECT c.id FROM mapping_camera AS c
+             WHERE c.status = 'active'
+               AND c.id IN (SELECT u FROM step AS t, unnest(t.camera_ids) AS u
+                            WHERE t.search = step.search)
+             ORDER BY c.id),
        (SELECT json_agg(json_build_array(c.id, ST_X(c.location), ST_Y(c.location))
                         ORDER BY c.id)::text
         FROM mapping_camera AS c
-        WHERE c.id IN (SELECT u FROM step AS t, unnest(t.camera_ids) AS u
+        WHERE c.status = 'active'
+          AND c.id IN (SELECT u FROM step AS t, unnest(t.camera_ids) AS u
                        WHERE t.search = step.search))
 FROM step
 GROUP BY search

@@ -188,7 +188,7 @@ function showClusters(answer) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
-  planner.showPassed(true);
+  planner.showPassed(() => true);
   density.show(answer);
   const { total } = cellsInside(answer, tileAligned(map.getBounds()));
   const line = interpolate(
@@ -208,7 +208,7 @@ async function showCameras(filterValues, current, withFov) {
     align: tileAligned,
   });
   if (!current()) return;
-  planner.showPassed(false); // the markers ring them now
+  planner.showPassed((id) => !cameras.byId?.has(id)); // the markers ring the others
   const inView = cameras.countIn(map.getBounds());
   let text = interpolate(ngettext("%(n)s camera in view", "%(n)s cameras in view", inView), {
     n: formatNumber(inView),
@@ -222,7 +222,7 @@ async function showDensity(filterValues, current) {
   legendCameras.hidden = true;
   legendDensity.hidden = false;
   cameras.clear();
-  planner.showPassed(true);
+  planner.showPassed(() => true);
   clusters = null;
   const { text, clipped } = bboxForView(tileAligned(map.getBounds()), config.maxBboxAreaDeg2);
   await density.load(text, map.getZoom(), filterValues);

@@ -69,7 +69,9 @@ export class RoutePlanner {
     this.lines = L.layerGroup().addTo(this.layer);
     // Above the squares and the lines, below the route's ends.
     map.createPane("routeCameras").style.zIndex = 450;
-    this.passed = L.layerGroup();
+    this.passed = L.layerGroup().addTo(this.layer);
+    this.passedCameras = [];
+    this.drawsPassed = () => true;
     this.start = null;
     this.end = null;
     this.active = false;
@@ -169,7 +171,7 @@ export class RoutePlanner {
     } catch (error) {
       if (error.name === "AbortError") return;
       this.lines.clearLayers();
-      this.passed.clearLayers();
+      this.drawPassed([]);
       this.onHighlight([]);
       this.result.className = "route-result result-error";
       this.result.textContent =
@@ -232,8 +234,10 @@ export class RoutePlanner {
 
   /** The cameras either route passes, at their places ([lon, lat] from the API). */
   drawPassed(cameras) {
+    this.passedCameras = cameras;
     this.passed.clearLayers();
     for (const { id, position } of cameras) {
+      if (!this.drawsPassed(id)) continue;
       const dot = L.circleMarker([position[1], position[0]], PASSED_STYLE);
       dot.cameraId = id;
       this.passed.addLayer(dot);
@@ -241,13 +245,14 @@ export class RoutePlanner {
   }
 
   /**
-   * Whether the planner draws the passed cameras itself: yes while the map shows counts
-   * (squares or density), where no marker is there to be ringed; no when the camera layer
-   * draws them (its rings, from onHighlight).
+   * Which passed cameras the planner draws itself: those no marker rings (onHighlight
+   * rings the markers drawn). All of them while the map shows counts (squares or
+   * density); with markers, those not among them (left out by a filter, or by a page
+   * cut short).
    */
-  showPassed(visible) {
-    if (visible) this.layer.addLayer(this.passed);
-    else this.layer.removeLayer(this.passed);
+  showPassed(draws) {
+    this.drawsPassed = draws;
+    this.drawPassed(this.passedCameras);
   }
 
   /** Dotted lines from where the person clicked to where the walk starts and ends. */
@@ -332,7 +337,7 @@ export class RoutePlanner {
   clear() {
     if (this.abort) this.abort.abort();
     this.lines.clearLayers();
-    this.passed.clearLayers();
+    this.drawPassed([]);
     if (this.start) this.start.remove();
     if (this.end) this.end.remove();
     this.start = null;
