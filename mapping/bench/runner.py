@@ -59,10 +59,11 @@ LIMITS = {
     "mix (2026-12-03): the workers spend 5.1-6.1 ms of CPU per answer and PostgreSQL "
     "2.0-2.5 ms (3.7-4.2 ms and 2.0-2.2 ms with the response cache off); in-process, "
     "without HTTP, a page of markers costs 3.6 ms of CPU (about 270 KB), a density screen "
-    "2.8 ms, a street-level count 2.3 ms and a walk 2.9 ms. Capacity moved between 210 and "
-    "310 answers/s with the machine's load; when it falls near 200 a second, requests "
-    "queue and the p99 grows to hundreds of milliseconds. The capacity figure is what one "
-    "such host sustains (docs/deployment.md).",
+    "2.8 ms, a street-level count 2.3 ms and a walk 2.9 ms. Capacity moved between 194 and "
+    "310 answers/s with the machine's speed that day (96 while a plain Python loop ran at "
+    "half speed), and the test was met in two of five runs (p99 81 ms): near 200 a second "
+    "requests queue and the p99 grows to seconds. This host is at its edge at this rate; "
+    "the capacity figure is what one such host sustains (docs/deployment.md).",
 }
 
 
