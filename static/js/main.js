@@ -170,17 +170,31 @@ async function showStreetLevel(filterValues, current) {
     // sum, and a lower bound of that area's count); else its own count is asked.
     let answer = clusters?.key === key && clusters.bounds.contains(view) ? clusters.answer : null;
     if (answer === null || cellsInside(answer, padded).total <= config.markerLimit) {
-      answer = await density.fetch(bboxForView(padded).text, clusterZoom(zoom), filterValues);
+      answer = await countOrNull(bboxForView(padded).text, clusterZoom(zoom), filterValues);
       if (!current()) return;
-      clusters = { key, bounds: padded, answer };
+      clusters = answer && { key, bounds: padded, answer };
     }
-    if (cellsInside(answer, padded).total > config.markerLimit) {
+    if (answer && cellsInside(answer, padded).total > config.markerLimit) {
       showClusters(answer);
       return;
     }
   }
   clusters = null;
   await showCameras(filterValues, current, withFov);
+}
+
+/**
+ * The count of an area for showStreetLevel, or null when it could not be had: then the
+ * markers are asked for anyway (their own pages keep them bounded), rather than leaving a
+ * street-level map empty because a count failed.
+ */
+async function countOrNull(bboxText, zoom, filterValues) {
+  try {
+    return await density.fetch(bboxText, zoom, filterValues);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    return null;
+  }
 }
 
 /** The squares of a count, and in the status line the cameras of the view's tiles. */

@@ -366,6 +366,26 @@ def test_route_planned_by_two_clicks_shows_both_routes_and_their_figures(map_ses
         assert page.get_by_text(notice).is_visible()
 
 
+def test_street_level_falls_back_to_markers_when_the_count_fails(map_session, settings):
+    """The count asked before markers is a saving, not a condition: if it fails, the
+    markers are asked for anyway, and the map is not left empty with an error."""
+    settings.MAP_MARKER_LIMIT = 40
+    page = map_session.page
+    page.route(
+        "**/api/density/**",
+        lambda route: route.fulfill(
+            status=503, content_type="application/json", body='{"detail": "busy"}'
+        ),
+    )
+    map_session.open(lat=CENTRE_LAT, lon=CENTRE_LON, zoom=16)
+    state = map_session.wait_for_map("cameras")
+    assert [url for url in map_session.requests if "/api/density/" in url], "a count was asked"
+    markers = last_request(map_session, "/api/cameras/")
+    assert int(state["loaded"]) == active_cameras_in(markers["in_bbox"]) > 0
+    assert "camera" in page.text_content("#status")
+    assert "Could not load" not in page.text_content("#status")
+
+
 def test_a_route_shows_the_cameras_it_passes_where_the_map_shows_counts(
     map_session, live_server, settings
 ):
