@@ -216,7 +216,7 @@ ROUTE_COLLECTION_SCHEMA = inline_serializer(
                 },
             ),
             help_text=(
-                "Every camera either route passes, by id, with its [lon, lat]: enough to "
+                "Every active camera either route passes, by id, with its [lon, lat]: enough to "
                 "draw them without loading the cameras around the route."
             ),
         ),

@@ -179,11 +179,6 @@ step AS MATERIALIZED (
 SELECT search,
        ST_AsGeoJSON(ST_RemoveRepeatedPoints(ST_MakeLine(array_agg(geom ORDER BY path_seq))), 7),
        sum(length_m ORDER BY path_seq), sum(exposed_m ORDER BY path_seq),
-       ARRAY(SELECT c.id FROM mapping_camera AS c
-             WHERE c.status = 'active'
-               AND c.id IN (SELECT u FROM step AS t, unnest(t.camera_ids) AS u
-                            WHERE t.search = step.search)
-             ORDER BY c.id),
        (SELECT json_agg(json_build_array(c.id, ST_X(c.location), ST_Y(c.location))
                         ORDER BY c.id)::text
         FROM mapping_camera AS c
@@ -288,10 +283,13 @@ def find_paths(
             [tuple(point) for point in json.loads(geojson)["coordinates"]],
             length_m,
             exposed_m,
-            list(cameras),
-            _positions(positions),
+            list(places),  # the ids, in id order
+            places,
         )
-        for search, geojson, length_m, exposed_m, cameras, positions in rows
+        for search, geojson, length_m, exposed_m, places in (
+            (search, geojson, length_m, exposed_m, _positions(text))
+            for search, geojson, length_m, exposed_m, text in rows
+        )
     }
     return found.get(1), found.get(2)
 
