@@ -92,7 +92,9 @@ def cached_by_camera_data(view: Callable[..., HttpResponse]) -> Callable[..., Ht
 
     The token is read before the view runs, so a stored answer is never older than the
     token it is filed under. Only 200 answers are stored, up to API_RESPONSE_CACHE_MAX_KB;
-    errors are always computed afresh.
+    errors are always computed afresh. X-Cache says how the answer was made: "hit" (from
+    the store), "miss" (computed and stored), "pass" (computed and not stored, see
+    _worth_storing), "revalidated" (304) or "off" (no store configured).
     """
 
     @wraps(view)
@@ -120,9 +122,14 @@ def cached_by_camera_data(view: Callable[..., HttpResponse]) -> Callable[..., Ht
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         computed_ms = (time.perf_counter() - started) * 1000
-        if store is not None and _worth_storing(computed_ms, len(response.content)):
+        if store is None:
+            status = "off"
+        elif _worth_storing(computed_ms, len(response.content)):
             store.set(cache_key, (response["Content-Type"], response.content))
-        _label(response, etag, "miss" if store is not None else "off")
+            status = "miss"
+        else:
+            status = "pass"  # computed, not kept: an operator sees why it never hits
+        _label(response, etag, status)
         return response
 
     return wrapped

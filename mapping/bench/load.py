@@ -32,7 +32,7 @@ class LoadResult:
     errors: Counter = field(default_factory=Counter)
     sent: int = 0
     wall_s: float = 0.0
-    # X-Cache of each 200 answer (api/response_cache.py): hit, miss, off, or "" (not cached).
+    # X-Cache of each 200 answer (api/response_cache.py): hit, miss, pass, off, or "" (none).
     cache: Counter = field(default_factory=Counter)
 
     @property

@@ -362,7 +362,7 @@ def _views_line(mix: list[tuple[str, str]], capacity: LoadResult) -> str:
 
 
 def _cache_summary(result: LoadResult) -> str:
-    """How the answers were made: from the cache (hit) or computed (miss), per kind."""
+    """How the answers were made: from the cache (hit) or computed (miss, pass), per kind."""
     kinds = sorted({key.split()[0] for key in result.cache})
     parts = []
     for kind in kinds:

@@ -168,7 +168,7 @@ class TestCachedEndpoints:
         url = f"{CAMERAS}?in_bbox={box}"
         first = client.get(url)
         assert len(first.content) > 1024
-        assert client.get(url)["X-Cache"] == "miss"
+        assert (first["X-Cache"], client.get(url)["X-Cache"]) == ("pass", "pass")
         small = f"{CAMERAS}?in_bbox={box}&page_size=1&operator=nobody"
         client.get(small)
         assert client.get(small)["X-Cache"] == "hit"
@@ -180,7 +180,7 @@ class TestCachedEndpoints:
         url = f"{DENSITY}?in_bbox={box}&zoom=14"
         settings.API_RESPONSE_CACHE_MIN_MS = 60_000
         first, second = client.get(url), client.get(url)
-        assert (first["X-Cache"], second["X-Cache"]) == ("miss", "miss")
+        assert (first["X-Cache"], second["X-Cache"]) == ("pass", "pass")
         assert second.content == first.content
         assert second["ETag"] == first["ETag"], "still revalidatable"
         assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
