@@ -22,6 +22,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undone last: pgtrigger drops its triggers but keeps their functions (and the
+        # helper they share), so going back past this migration drops them here (added by
+        # hand; tests/test_migrations.py).
+        migrations.RunSQL(
+            migrations.RunSQL.noop,
+            reverse_sql=(
+                "DROP FUNCTION IF EXISTS _pgtrigger_should_ignore(name), "
+                "pgtrigger_density_insert_809ab(), pgtrigger_density_update_ad8ad(), "
+                "pgtrigger_density_delete_cad7f(), pgtrigger_density_truncate_3d1b7()"
+            ),
+        ),
         migrations.CreateModel(
             name='CameraPhoto',
             fields=[

@@ -12,6 +12,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undone last: pgtrigger drops its triggers but keeps their functions, so going
+        # back past this migration drops them here (added by hand; tests/test_migrations.py).
+        migrations.RunSQL(
+            migrations.RunSQL.noop,
+            reverse_sql=(
+                "DROP FUNCTION IF EXISTS pgtrigger_camera_data_version_04644(), "
+                "pgtrigger_densitycell_data_version_cd16f()"
+            ),
+        ),
         migrations.CreateModel(
             name='DataVersion',
             fields=[
