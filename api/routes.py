@@ -19,6 +19,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.parameters import refuse_unknown_parameters
 from mapping.gpx import GPX_MEDIA_TYPE, describe_route, route_gpx
 from mapping.routing import NoRouteError, Route, RouteError, RoutePlan, plan_routes
 
@@ -286,6 +287,7 @@ class RouteView(APIView):
     )
     def get(self, request, *args, **kwargs):
         query = RouteQuerySerializer(data=request.query_params)
+        refuse_unknown_parameters(request.query_params, query.fields)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         try:

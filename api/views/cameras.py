@@ -55,6 +55,13 @@ class CameraListView(ListAPIView):
     filterset_class = CameraFilterSet
     pagination_class = CameraPagination
     renderer_classes = GEOJSON_RENDERERS
+    # Besides the filters (validated_filters refuses any other parameter).
+    query_parameters = (
+        CameraPagination.page_query_param,
+        CameraPagination.page_size_query_param,
+        FOV_PARAMETER.name,
+        PROPERTIES_PARAMETER,
+    )
 
     @extend_schema(parameters=[FOV_PARAMETER, PROPERTIES_PARAMETER_DOC])
     def get(self, request, *args, **kwargs):

@@ -6,6 +6,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from api.filters import CameraFilterSet
+from api.parameters import refuse_unknown_parameters
 from mapping.camera_queries import CameraFilters
 from mapping.geojson_sql import LIST_PROPERTY_NAMES
 
@@ -34,8 +35,14 @@ GEOJSON_RENDERERS = [GeoJSONRenderer, JSONRenderer]
 
 
 def validated_filters(view, request) -> CameraFilters:
-    """The request's filters through the view's FilterSet; invalid ones raise a 400."""
+    """The request's filters through the view's FilterSet; invalid ones raise a 400, and
+    so does a parameter that is neither a filter nor one of the view's
+    ``query_parameters`` (a misspelt filter must not return unfiltered data)."""
     filterset_class: type[CameraFilterSet] = view.filterset_class
+    refuse_unknown_parameters(
+        request.query_params,
+        (*filterset_class.base_filters, *getattr(view, "query_parameters", ())),
+    )
     return filterset_class.validated(request.query_params)
 
 

@@ -99,6 +99,7 @@ class DensityView(GenericAPIView):
     filterset_class = DensityFilterSet
     renderer_classes = GEOJSON_RENDERERS
     pagination_class = None
+    query_parameters = ("zoom",)  # besides the filters
 
     @extend_schema(
         parameters=[ZOOM_PARAMETER],

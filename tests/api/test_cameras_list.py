@@ -465,3 +465,48 @@ def test_pages_without_a_box_walk_the_whole_table(client, db, box):
     last = body(client.get(f"{URL}?page_size=2&page={last_page}"))
     assert [f["id"] for f in last["features"]] == expected[(last_page - 1) * 2 :]
     assert last["next"] is None and last["count"] == len(expected)
+
+
+# --- Unknown parameters -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "query", "name", "suggestion"),
+    [
+        (URL, "capabilities=face_recognition", "capabilities", "capability"),
+        (URL, "bbox=2.2,48.7,2.3,48.8", "bbox", "in_bbox"),
+        (URL, "pagesize=10", "pagesize", "page_size"),
+        ("/api/density/", "in_bbox=2.2,48.7,2.3,48.8&zoom=12&zooms=3", "zooms", "zoom"),
+        ("/api/export/cameras.csv", "operators=SNCF", "operators", "operator"),
+        ("/api/export/cameras.geojson", "type=alpr", "type", None),
+    ],
+)
+def test_an_unknown_parameter_is_a_400_naming_it_not_an_unfiltered_answer(
+    client, db, box, endpoint, query, name, suggestion
+):
+    """A misspelt filter would otherwise be ignored and every camera answered as if
+    filtered: a researcher would export the wrong data without knowing it."""
+    make_camera(location=point(*inside(box)), capabilities=[])
+    response = client.get(f"{endpoint}?{query}")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].split(";")[0] in {"application/json", "application/geo+json"}
+    errors = response.json()["errors"]
+    assert list(errors) == [name]
+    message = errors[name][0]
+    assert message.startswith("unknown parameter")
+    assert (
+        (f"did you mean {suggestion}?" in message) if suggestion else "did you mean" not in message
+    )
+    assert "in_bbox" in message and "format" in message, "lists the known parameters"
+
+
+def test_every_parameter_the_list_documents_is_accepted(client, db, box):
+    camera = make_camera(location=point(*inside(box)), camera_type="dome", surveillance="public")
+    query = (
+        f"in_bbox={box}&source=osm&status=active&surveillance=public&surveillance_type=camera"
+        "&camera_type=dome&operator=&updated_since=2000-01-01&page=1&page_size=10&fov=1"
+        "&properties=camera_type&format=geojson"
+    )
+    response = client.get(f"{URL}?{query}")
+    assert response.status_code == 200, response.content
+    assert _ids(response) == [camera.pk]

@@ -193,6 +193,10 @@ def test_missing_parameters_are_named():
     assert {"from", "to"} <= set(response.json()["errors"])
 
 
+def test_an_unknown_parameter_answers_400_suggesting_the_known_one(graph):
+    assert_error(get(**route_params(avoidance="strict")), "avoidance", "did you mean avoid?")
+
+
 @pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "lots", "strictly"])
 def test_a_bad_avoidance_level_answers_400(graph, value):
     assert_error(get(**route_params(avoid=value)), "avoid", "0 to 1")
