@@ -127,3 +127,30 @@ def test_tiny_quick_run_writes_the_markdown_report(tmp_path, monkeypatch, settin
     assert cells[2].endswith("cameras/s") and cells[4].endswith("x")
     assert cells[5] in {"MET", "**MISSED**"}
     assert "300 cameras in" in text and "## Machine" in text and "pgRouting" in text
+
+
+def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start(
+    tmp_path, monkeypatch, settings
+):
+    """The file bigger than the derived data's share: the whole file imported alone (the
+    figure), then its first cameras imported again with their fields of view."""
+    from mapping.bench import imports
+
+    monkeypatch.setenv(PREFIX_VARIABLE, f"{settings.DATABASES['default']['NAME']}_bench")
+    monkeypatch.setattr(imports, "DERIVED_MAX_CAMERAS", 150)
+    output = tmp_path / "benchmarks.md"
+    try:
+        call_command("bench", quick=True, only=["pbf_import"], cameras=400, segments=300,
+                     output=output, work_dir=tmp_path)  # fmt: skip
+    finally:
+        drop_database(database_name("import"))
+    text = output.read_text()
+    assert "synthetic .pbf (400 cameras;" in text
+    assert "400 cameras in" in text and "the bare read found 400 cameras" in text
+    assert "The first 150 cameras alone, the same way" in text
+    assert "Then `refresh_derived`" in text and "fields of view" in text
+    assert "the importing process peaking at" in text
+    assert sorted(path.name for path in tmp_path.glob("*.pbf")) == [
+        f"synthetic-150-{8}.osm.pbf",
+        f"synthetic-400-{8}.osm.pbf",
+    ]
