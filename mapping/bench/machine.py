@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -43,3 +44,20 @@ def machine_info(conn: psycopg.Connection) -> dict[str, str]:
         ),
         "Load average at start (1, 5, 15 min)": ", ".join(f"{v:.2f}" for v in load),
     }
+
+
+SPEED_PROBE_STEPS = 10_000_000
+SPEED_PROBE_LABEL = f"Speed probe (a plain Python loop of {SPEED_PROBE_STEPS:,} steps)"
+
+
+def python_loop_s(steps: int = SPEED_PROBE_STEPS) -> float:
+    """Seconds a plain Python loop takes: how fast this machine runs at that moment.
+
+    Shared machines change speed within the hour with no change of code (the same loop
+    took 0.23 s and 1.05 s on one day); the absolute targets move with it, so a report
+    says how fast the machine was when it started and when it ended.
+    """
+    started = time.perf_counter()
+    for _ in range(steps):
+        pass
+    return time.perf_counter() - started

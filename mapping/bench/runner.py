@@ -11,7 +11,7 @@ from mapping.bench import helsinki, scale
 from mapping.bench.common import BenchConfig
 from mapping.bench.databases import connect
 from mapping.bench.imports import run_pbf_import
-from mapping.bench.machine import machine_info
+from mapping.bench.machine import SPEED_PROBE_LABEL, machine_info, python_loop_s
 from mapping.bench.report import MISSED, Measurement, render_report
 from mapping.bench.server import TIMEOUT_S, WORKERS
 
@@ -95,6 +95,7 @@ def run_bench(
     started = time.perf_counter()
     with connect("template1") as conn:
         machine = machine_info(conn)
+    speed_at_start = python_loop_s()
     notes: list[str] = []
     results: list[Measurement] = []
     say("Helsinki benchmarks...")
@@ -121,6 +122,9 @@ def run_bench(
     order = {name: k for k, name in enumerate(ALL_NAMES)}
     results.sort(key=lambda m: order.get(m.name, len(order)))
     minutes = (time.perf_counter() - started) / 60
+    machine[SPEED_PROBE_LABEL] = (
+        f"{speed_at_start:.2f} s at the start of the run, {python_loop_s():.2f} s at its end"
+    )
     preamble = [
         f"Data: the real Helsinki demo (fixtures/helsinki.osm.pbf) and a synthetic set of "
         f"{config.cameras:,} cameras and a {config.segments:,}-segment walk graph "

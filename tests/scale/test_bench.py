@@ -127,6 +127,8 @@ def test_tiny_quick_run_writes_the_markdown_report(tmp_path, monkeypatch, settin
     assert cells[2].endswith("cameras/s") and cells[4].endswith("x")
     assert cells[5] in {"MET", "**MISSED**"}
     assert "300 cameras in" in text and "## Machine" in text and "pgRouting" in text
+    probe = next(line for line in text.splitlines() if line.startswith("- Speed probe"))
+    assert "10,000,000 steps" in probe and probe.endswith("s at its end")
 
 
 def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start(
