@@ -111,16 +111,21 @@ def test_unknown_benchmark_name_is_refused():
         call_command("bench", only=["nope"])
 
 
-def test_tiny_quick_run_writes_the_markdown_report(tmp_path, monkeypatch, settings):
-    """A real run, tiny: the synthetic .pbf imported into its own database."""
+def _tiny_import_report(tmp_path, monkeypatch, settings, cameras: int) -> str:
+    """A real quick run of the import benchmark, in databases of its own; the report's text."""
     monkeypatch.setenv(PREFIX_VARIABLE, f"{settings.DATABASES['default']['NAME']}_bench")
     output = tmp_path / "benchmarks.md"
     try:
-        call_command("bench", quick=True, only=["pbf_import"], cameras=300, segments=300,
+        call_command("bench", quick=True, only=["pbf_import"], cameras=cameras, segments=300,
                      output=output, work_dir=tmp_path)  # fmt: skip
     finally:
         drop_database(database_name("import"))
-    text = output.read_text()
+    return output.read_text()
+
+
+def test_tiny_quick_run_writes_the_markdown_report(tmp_path, monkeypatch, settings):
+    """A real run, tiny: the synthetic .pbf imported into its own database."""
+    text = _tiny_import_report(tmp_path, monkeypatch, settings, cameras=300)
     assert "| Ratio | Result |" in text
     row = next(line for line in text.splitlines() if line.startswith("| import_osm --file"))
     cells = [cell.strip() for cell in row.strip("|").split("|")]
@@ -138,21 +143,14 @@ def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start
     figure), then its first cameras imported again with their fields of view."""
     from mapping.bench import imports
 
-    monkeypatch.setenv(PREFIX_VARIABLE, f"{settings.DATABASES['default']['NAME']}_bench")
     monkeypatch.setattr(imports, "DERIVED_MAX_CAMERAS", 150)
-    output = tmp_path / "benchmarks.md"
-    try:
-        call_command("bench", quick=True, only=["pbf_import"], cameras=400, segments=300,
-                     output=output, work_dir=tmp_path)  # fmt: skip
-    finally:
-        drop_database(database_name("import"))
-    text = output.read_text()
+    text = _tiny_import_report(tmp_path, monkeypatch, settings, cameras=400)
     assert "synthetic .pbf (400 cameras;" in text
     assert "400 cameras in" in text and "the bare read found 400 cameras" in text
     assert "The first 150 cameras alone, the same way" in text
     assert "Then `refresh_derived`" in text and "fields of view" in text
     assert "the importing process peaking at" in text
     assert sorted(path.name for path in tmp_path.glob("*.pbf")) == [
-        f"synthetic-150-{8}.osm.pbf",
-        f"synthetic-400-{8}.osm.pbf",
+        "synthetic-150-8.osm.pbf",
+        "synthetic-400-8.osm.pbf",
     ]
