@@ -17,37 +17,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import orjson
 from django.db import connection
 
-from mapping import bulk_load, copy_text
+from mapping import bulk_load, camera_lines, copy_text, first_load
 from mapping.bbox import BBox
 from mapping.density import first_fill
 from mapping.osm.extract import OsmExtract
-from mapping.osm.tags import NormalisedCamera, normalise_camera_tags
 from mapping.osm.walkable import split_at_junctions
 
-_NORMALISED = (
-    "surveillance",
-    "surveillance_type",
-    "zone",
-    "camera_type",
-    "mount",
-    "directions",
-    "tilt",
-    "height",
-    "operator",
-    "operator_type",
-    "capabilities",
-    "vendor",
-    "name",
-    "ref",
-    "fixme",
-    "check_date",
-)
-CAMERA_COLUMNS = ("osm_type", "osm_id", "osm_version", "lon", "lat", *_NORMALISED, "tags")
+# The staging table's columns: the lines' own, then the place as two numbers.
+CAMERA_COLUMNS = (*camera_lines.COLUMNS, "lon", "lat")
 # Normalised fields compared to decide whether an existing camera changed.
-CAMERA_DATA_FIELDS = ("osm_version", "location", *_NORMALISED, "tags")
+CAMERA_DATA_FIELDS = ("osm_version", "location", *camera_lines.NORMALISED, "tags")
 
 CREATE_CAMERA_STAGE = """
 DROP TABLE IF EXISTS pg_temp.import_camera;
@@ -290,95 +271,36 @@ def _area_params(area: BBox | None) -> dict:
     }
 
 
-def _camera_fields(camera, f: NormalisedCamera, tags_json: str) -> tuple[str, ...]:
-    """The COPY fields of one camera, in CAMERA_COLUMNS order, not yet escaped."""
-    version, tilt, height, check_date = camera.version, f.tilt, f.height, f.check_date
-    null = copy_text.NULL
-    return (
-        camera.osm_type,
-        str(camera.osm_id),
-        null if version is None else repr(version),
-        repr(camera.lon),
-        repr(camera.lat),
-        f.surveillance,
-        f.surveillance_type,
-        f.zone,
-        f.camera_type,
-        f.mount,
-        "{" + ",".join(map(repr, f.directions)) + "}" if f.directions else "{}",
-        null if tilt is None else repr(tilt),
-        null if height is None else repr(height),
-        f.operator,
-        f.operator_type,
-        "{" + ",".join(f.capabilities) + "}" if f.capabilities else "{}",
-        f.vendor,
-        f.name,
-        f.ref,
-        f.fixme,
-        null if check_date is None else check_date.isoformat(),
-        tags_json,
-    )
+def _stage_cameras(cursor, extract: OsmExtract, unparsed: Counter[str]) -> int:
+    """COPY the cameras (each identity once) into the staging table; returns how many."""
+    cursor.execute(CREATE_CAMERA_STAGE)
+    cameras = camera_lines.first_of_each_identity(extract.cameras)
+    lines = camera_lines.camera_lines(cameras, unparsed)
+    return copy_text.copy_lines(cursor, "import_camera", CAMERA_COLUMNS, lines)
 
 
-# The columns whose values come from tags as they are (the rest are numbers, arrays of
-# numbers or plain words, dates, fixed choices, or \N for NULL, which must stay as is).
-_FREE_TEXT_COLUMNS = frozenset(
-    CAMERA_COLUMNS.index(name)
-    for name in ("zone", "mount", "operator", "operator_type", "vendor", "name", "ref", "fixme")
-) | {CAMERA_COLUMNS.index("tags")}
+def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter[str]) -> int:
+    """Write the cameras into a table without OpenStreetMap cameras; returns how many.
 
-
-def _camera_lines(extract: OsmExtract, unparsed: Counter):
-    """One COPY line per camera (the first of any repeated OSM identity), normalised.
-
-    The hottest loop of a big import. Every text field is a tag value, trimmed or
-    lowercased, and the tags' JSON escapes each character COPY gives a meaning (tab,
-    newline, carriage return, backslash) with a backslash: a JSON without one means that
-    no field needs escaping, and the line is joined as it is. The tags go through
-    orjson, several times faster than json.dumps; jsonb stores the same object whichever
-    way its text was spelt.
-    """
-    seen: set[tuple[str, int]] = set()
-    normalise, dumps, text = normalise_camera_tags, orjson.dumps, copy_text.text
-    escaped = _FREE_TEXT_COLUMNS
-    for camera in extract.cameras:
-        identity = (camera.osm_type, camera.osm_id)
-        if identity in seen:
-            continue
-        seen.add(identity)
-        f = normalise(camera.tags)
-        if f.unparsed:
-            unparsed.update(f.unparsed)
-        tags_json = dumps(camera.tags).decode()
-        fields = _camera_fields(camera, f, tags_json)
-        if "\\" in tags_json:
-            fields = tuple(
-                text(value) if index in escaped else value for index, value in enumerate(fields)
-            )
-        yield "\t".join(fields) + "\n"
-
-
-def _insert_first_cameras(cursor, now: datetime) -> int:
-    """Insert every staged camera into a table without OpenStreetMap cameras.
-
-    Into a table with no row at all (a true first import), the rows go in before the
-    secondary indexes are built and, when the density aggregate is empty too, before it
-    is counted, level from level: both several times cheaper than keeping them up to
-    date row by row (mapping.bulk_load, mapping.density.first_fill). The table stays
-    locked until the import commits; nobody has anything to read in it yet.
+    Into a table with no row at all (a true first import), the rows are copied straight
+    in (mapping.first_load) before the secondary indexes are built and, when the density
+    aggregate is empty too, before it is counted, level from level: each several times
+    cheaper than keeping them up to date row by row (mapping.bulk_load, mapping.density
+    .first_fill). The table stays locked until the import commits; nobody has anything
+    to read in it yet. A table with community cameras gets them through the staging
+    table and one INSERT, its indexes kept.
     """
     if not bulk_load.lock_if_empty(cursor, CAMERA_TABLE):
+        _stage_cameras(cursor, extract, unparsed)
         cursor.execute(INSERT_FIRST_CAMERAS, {"now": now})
         return cursor.rowcount
     fill_density = first_fill.aggregate_is_empty(cursor)
     with bulk_load.indexes_built_after(cursor, CAMERA_TABLE):
         if fill_density:
             with first_fill.insert_trigger_ignored(cursor):
-                cursor.execute(INSERT_FIRST_CAMERAS, {"now": now})
-                inserted = cursor.rowcount
+                inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)
         else:
-            cursor.execute(INSERT_FIRST_CAMERAS, {"now": now})
-            inserted = cursor.rowcount
+            inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)
     if fill_density:
         first_fill.fill_from_cameras(cursor, CAMERA_TABLE)
     cursor.execute(ANALYZE_LOADED_CAMERAS)
@@ -388,16 +310,12 @@ def _insert_first_cameras(cursor, now: datetime) -> int:
 def sync_cameras(cursor, extract: OsmExtract, area: BBox | None, now: datetime, counts) -> None:
     unparsed: Counter[str] = Counter()
     cursor.execute(HAS_OSM_CAMERAS)
-    first_import = not cursor.fetchone()[0]
-    cursor.execute(CREATE_CAMERA_STAGE)
-    staged = copy_text.copy_lines(
-        cursor, "import_camera", CAMERA_COLUMNS, _camera_lines(extract, unparsed)
-    )
-    if first_import:
-        # Nothing to compare with, update or mark removed: one INSERT of every row.
-        counts.cameras_new = _insert_first_cameras(cursor, now)
+    if not cursor.fetchone()[0]:
+        # Nothing to compare with, update or mark removed: every camera is new.
+        counts.cameras_new = _first_cameras(cursor, extract, now, unparsed)
         counts.unparsed = dict(sorted(unparsed.items()))
         return
+    staged = _stage_cameras(cursor, extract, unparsed)
     cursor.execute(INDEX_CAMERA_STAGE)
     cursor.execute(UPDATE_CHANGED_CAMERAS, {"now": now})
     counts.cameras_updated = cursor.fetchone()[0]

@@ -21,13 +21,13 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from mapping import bulk_load
+from mapping.camera_lines import POINT_EWKB_PREFIX
 from mapping.models import Camera, StreetSegment
 from mapping.synthetic.cameras import CameraBatch
 from mapping.synthetic.graph import WalkGraph
 from mapping.synthetic.ids import CAMERA_ID_BASE, JUNCTION_ID_BASE, WAY_ID_BASE
 
 NULL = r"\N"
-POINT_EWKB_PREFIX = "0101000020E6100000"  # little endian, Point with SRID, 4326
 LINE_EWKB_PREFIX = "0102000020E6100000" + "02000000"  # LineString with SRID, 4326, 2 points
 SEGMENT_CHUNK = 100_000
 
