@@ -57,6 +57,7 @@ class ImportSummary:
     duration_s: float
     timings: dict[str, float]
     derived_deferred: bool = False
+    cameras_only: bool = False
 
     @property
     def no_change(self) -> bool:
@@ -70,10 +71,7 @@ class ImportSummary:
             f"Imported {self.origin} in {self.duration_s:.2f} s (import run #{self.run_id}).",
             f"Cameras: {c.cameras_new} new, {c.cameras_updated} updated, "
             f"{c.cameras_removed} removed, {c.cameras_unchanged} unchanged.",
-            f"Walk graph: {c.segments} segments, {c.walkable_km:.1f} km "
-            f"({c.segments_added} added, {c.segments_removed} removed).",
-            f"Buildings: {c.buildings} ({c.buildings_added} added, {c.buildings_updated} "
-            f"updated, {c.buildings_removed} removed).",
+            *self._street_and_building_lines(),
             f"Values that could not be parsed: {unparsed}.",
             "Time: "
             + ", ".join(f"{phase} {seconds:.2f} s" for phase, seconds in self.timings.items())
@@ -88,6 +86,20 @@ class ImportSummary:
                 "`python manage.py refresh_derived` runs."
             )
         return lines
+
+    def _street_and_building_lines(self) -> list[str]:
+        c = self.counts
+        if self.cameras_only:
+            return [
+                "Walk graph and buildings: not read (--cameras-only); "
+                "the stored ones were left as they were."
+            ]
+        return [
+            f"Walk graph: {c.segments} segments, {c.walkable_km:.1f} km "
+            f"({c.segments_added} added, {c.segments_removed} removed).",
+            f"Buildings: {c.buildings} ({c.buildings_added} added, {c.buildings_updated} "
+            f"updated, {c.buildings_removed} removed).",
+        ]
 
 
 def _describe_failure(error: BaseException) -> str:
@@ -105,6 +117,7 @@ def _run(
     steps: int,
     run_fields: dict,
     defer_derived: bool = False,
+    cameras_only: bool = False,
 ) -> ImportSummary:
     started = time.perf_counter()
     run = ImportRun.objects.create(kind=kind, **run_fields)
@@ -118,7 +131,7 @@ def _run(
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute(IMPORT_SETTINGS)
-            counts = write_extract(extract, area, now)
+            counts = write_extract(extract, area, now, cameras_only)
             timings["write"] = time.perf_counter() - started - timings["read"]
             progress.step("database written")
             if not defer_derived:
@@ -140,12 +153,20 @@ def _run(
     run.counts = counts.as_dict() | {
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "derived_deferred": defer_derived and counts.changed,
+        "cameras_only": cameras_only,
     }
     if area is not None and run.bbox is None:
         run.bbox = area.polygon()
     run.save(update_fields=["status", "finished_at", "duration_s", "counts", "bbox"])
     return ImportSummary(
-        run.pk, origin, area, counts, duration, timings, defer_derived and counts.changed
+        run.pk,
+        origin,
+        area,
+        counts,
+        duration,
+        timings,
+        defer_derived and counts.changed,
+        cameras_only,
     )
 
 
@@ -159,15 +180,20 @@ def _record_failure(run: ImportRun, error: BaseException, started: float) -> Non
         run.save(update_fields=["status", "error", "finished_at", "duration_s"])
 
 
-def read_any_file(path: Path) -> OsmExtract:
-    """A .osm/.osm.pbf file through pyosmium, or a saved Overpass JSON answer."""
+def read_any_file(path: Path, cameras_only: bool = False) -> OsmExtract:
+    """A .osm/.osm.pbf file through pyosmium, or a saved Overpass JSON answer.
+
+    cameras_only: the extract holds no walkable way and no building.
+    """
     if path.suffix.lower() in JSON_SUFFIXES:
         if not path.is_file():
             raise OsmFileError(f"{path}: no such file")
         extract = read_overpass_json(path.read_bytes(), label=str(path))
         extract.extent = camera_extent(extract.cameras)
+        if cameras_only:
+            extract.ways, extract.buildings = [], []
         return extract
-    return read_osm_file(path)
+    return read_osm_file(path, cameras_only=cameras_only)
 
 
 def import_file(
@@ -175,6 +201,7 @@ def import_file(
     area: BBox | None = None,
     progress: Progress | None = None,
     defer_derived: bool = False,
+    cameras_only: bool = False,
 ) -> ImportSummary:
     """Import a file. area overrides the covered area (default: the file's extent).
 
@@ -185,12 +212,16 @@ def import_file(
     .refresh_derived_data, the refresh_derived command, brings them up to date later): a
     country-sized first import then takes seconds instead of minutes, and the summary
     says what is still to do.
+
+    cameras_only reads and writes the cameras alone, leaving the stored walk graph and
+    buildings as they are: the way to import a country's cameras, whose streets and
+    buildings would not fit in memory (walk graphs are imported region by region).
     """
     path = Path(path)
     progress = progress or Progress()
 
     def read() -> OsmExtract:
-        extract = read_any_file(path)
+        extract = read_any_file(path, cameras_only)
         progress.step("file read")
         return extract
 
@@ -203,6 +234,7 @@ def import_file(
         1,
         {"file": str(path), "bbox": area.polygon() if area else None},
         defer_derived,
+        cameras_only,
     )
 
 

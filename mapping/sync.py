@@ -381,16 +381,21 @@ def sync_buildings(cursor, extract: OsmExtract, area: BBox | None, counts) -> No
     counts.buildings = cursor.fetchone()[0]
 
 
-def write_extract(extract: OsmExtract, area: BBox | None, now: datetime) -> SyncCounts:
+def write_extract(
+    extract: OsmExtract, area: BBox | None, now: datetime, cameras_only: bool = False
+) -> SyncCounts:
     """Bring the database in line with the extract over area; call inside a transaction.
 
     area is what the import covers (bbox asked for, or file extent): only there are
     vanished cameras marked removed and vanished segments/buildings deleted. None means
-    "unknown", which removes nothing.
+    "unknown", which removes nothing. cameras_only brings the cameras in line and
+    nothing else: the stored walk graph and buildings stay as they are (an extract read
+    without them would otherwise delete the area's).
     """
     counts = SyncCounts()
     with connection.cursor() as cursor:
         sync_cameras(cursor, extract, area, now, counts)
-        sync_segments(cursor, extract, area, counts)
-        sync_buildings(cursor, extract, area, counts)
+        if not cameras_only:
+            sync_segments(cursor, extract, area, counts)
+            sync_buildings(cursor, extract, area, counts)
     return counts

@@ -53,9 +53,10 @@ def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
 class _ExtractHandler(osmium.SimpleHandler):
     """Collects cameras, walkable ways and buildings; everything else passes by."""
 
-    def __init__(self, extract: OsmExtract) -> None:
+    def __init__(self, extract: OsmExtract, cameras_only: bool = False) -> None:
         super().__init__()
         self.extract = extract
+        self.streets_and_buildings = not cameras_only
         self.wkb = osmium.geom.WKBFactory()
         self.strings: dict[str, str] = {}
 
@@ -87,7 +88,7 @@ class _ExtractHandler(osmium.SimpleHandler):
                         "way", way.id, way.version or None, lon, lat, {t.k: t.v for t in tags}
                     )
                 )
-        if "highway" in tags and is_walkable(tags):
+        if self.streets_and_buildings and "highway" in tags and is_walkable(tags):
             highway = tags.get("highway")
             name = tags.get("name", "")
             for run in _valid_nodes(way):
@@ -95,7 +96,7 @@ class _ExtractHandler(osmium.SimpleHandler):
 
     def area(self, area) -> None:
         tags = area.tags
-        is_building = tags.get("building", "no") != "no"
+        is_building = self.streets_and_buildings and tags.get("building", "no") != "no"
         is_camera = not area.from_way() and tags.get("man_made") == SURVEILLANCE
         if not (is_building or is_camera):
             return
@@ -120,15 +121,20 @@ class _ExtractHandler(osmium.SimpleHandler):
             )
 
 
-def _filters() -> list:
+def _filters(cameras_only: bool = False) -> list:
     """C++ filters in front of the Python callbacks: nodes only when they are cameras, other
-    objects only with a key we use, and the tags of camera nodes turned into a dict in C++."""
+    objects only with a key we use (only cameras, with cameras_only: no street or building
+    reaches Python, nor is any building's area assembled), and the tags of camera nodes
+    turned into a dict in C++."""
     entity = osmium.osm.osm_entity_bits
+    others = (
+        osmium.filter.TagFilter(("man_made", SURVEILLANCE))
+        if cameras_only
+        else osmium.filter.KeyFilter("man_made", "highway", "building")
+    )
     return [
         osmium.filter.TagFilter(("man_made", SURVEILLANCE)).enable_for(entity.NODE),
-        osmium.filter.KeyFilter("man_made", "highway", "building").enable_for(
-            entity.WAY | entity.RELATION | entity.AREA
-        ),
+        others.enable_for(entity.WAY | entity.RELATION | entity.AREA),
         osmium.filter.GeoInterfaceFilter().enable_for(entity.NODE),
     ]
 
@@ -164,20 +170,25 @@ def union(first: BBox | None, second: BBox | None) -> BBox | None:
     )
 
 
-def read_osm_file(path: str | Path, index: str = "flex_mem") -> OsmExtract:
+def read_osm_file(
+    path: str | Path, index: str = "flex_mem", cameras_only: bool = False
+) -> OsmExtract:
     """Stream an OSM file into an OsmExtract.
 
     extent is the header's bounding box (the area the extract claims to cover) grown to
-    hold every camera read; without a header box, the cameras' own box.
+    hold every camera read; without a header box, the cameras' own box. cameras_only
+    leaves the walkable ways and the buildings in the file: a country's streets and
+    buildings, held in Python, would take tens of gigabytes where its cameras take one
+    or two.
     """
     path = Path(path)
     if not path.is_file():
         raise OsmFileError(f"{path}: no such file")
     extract = OsmExtract()
-    handler = _ExtractHandler(extract)
+    handler = _ExtractHandler(extract, cameras_only)
     try:
         header_box = _header_box(path)
-        handler.apply_file(str(path), locations=True, idx=index, filters=_filters())
+        handler.apply_file(str(path), locations=True, idx=index, filters=_filters(cameras_only))
     except RuntimeError as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))

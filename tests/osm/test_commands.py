@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 
 from mapping.importer import TerminalProgress, import_file
-from mapping.models import Camera
+from mapping.models import Building, Camera, ImportRun, StreetSegment
 from mapping.osm.overpass import build_query, fetch_tile
 from tests.helsinki import HELSINKI_BBOX, HELSINKI_CAMERAS
+from tests.osm.builder import at
 from tests.osm.test_overpass import CORNER, config
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,35 @@ def test_import_osm_file_prints_the_summary_and_a_second_run_says_no_change(town
     assert "Time: read" in first
     assert "Cameras: 0 new, 0 updated, 0 removed, 3 unchanged." in second
     assert "No change" in second
+
+
+def _streets_and_buildings() -> tuple[list, list]:
+    segments = StreetSegment.objects.order_by("id").values_list("id", "way_id", "geom")
+    buildings = Building.objects.order_by("id").values_list("id", "osm_id", "geom")
+    return [(i, w, g.wkb) for i, w, g in segments], [(i, o, g.wkb) for i, o, g in buildings]
+
+
+def test_a_cameras_only_import_brings_the_cameras_in_line_and_leaves_the_rest(town, tmp_path):
+    run("import_osm", "--file", str(town.write(tmp_path / "before.osm.pbf")))
+    stored = _streets_and_buildings()
+    assert stored[0] and stored[1]
+    town.camera(101, at(0.5, 2.1), version=2, tags={"operator": "Métropole"})
+    del town.nodes[103]  # the camera is gone
+    del town.ways[11], town.ways[50]  # so are a street and a building, in this file
+
+    out = run("import_osm", "--file", str(town.write(tmp_path / "after.osm.pbf")), "--cameras-only")
+
+    assert "Cameras: 0 new, 1 updated, 1 removed, 1 unchanged." in out
+    assert "Walk graph and buildings: not read (--cameras-only)" in out
+    assert "Walk graph:" not in out and "Buildings:" not in out
+    assert _streets_and_buildings() == stored  # not one row deleted, added or rewritten
+    moved = Camera.objects.get(osm_id=101)
+    assert (moved.operator, moved.location.coords) == ("Métropole", at(0.5, 2.1))
+    # Its field of view was drawn again, around where it now is.
+    was = Point(*at(0.1, 2.1), srid=4326)
+    assert moved.fov.centroid.distance(moved.location) < moved.fov.centroid.distance(was)
+    assert Camera.objects.get(osm_id=103).status == "removed"
+    assert ImportRun.objects.latest("id").counts["cameras_only"] is True
 
 
 def test_import_osm_bbox_through_the_local_overpass(fake_overpass, helsinki):
@@ -64,6 +95,7 @@ def test_import_osm_reads_a_saved_overpass_answer(fake_overpass, tmp_path, helsi
         (("--bbox", "25.0,60.1,24.9,60.2"), "--bbox: MINLON 25 must be less than MAXLON 24.9"),
         (("--bbox", "24.9,95,25,96"), "--bbox: MINLAT 95 is outside -90..90"),
         (("--file", "/nonexistent/x.osm.pbf"), "no such file"),
+        (("--bbox", "24.9,60.1,25.0,60.2", "--cameras-only"), "--cameras-only goes with --file"),
     ],
 )
 def test_import_osm_refuses_bad_arguments_with_a_clear_message(args, message):

@@ -42,6 +42,25 @@ def test_both_file_formats_give_the_same_extract(town, tmp_path, suffix):
     assert extract.extent == TESTVILLE_BBOX
 
 
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+def test_a_cameras_only_read_holds_the_same_cameras_and_no_street_or_building(
+    town, tmp_path, suffix
+):
+    # A camera mapped as a closed way, on a building: a camera still, the building not.
+    town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+    town.way(71, town.square(710, at(3, 3), 0.0001), {"building": "yes", "highway": "footway"})
+    path = town.write(tmp_path / f"town{suffix}")
+    everything = read_osm_file(path)
+
+    cameras_only = read_osm_file(path, cameras_only=True)
+
+    assert cameras_only.cameras == everything.cameras
+    assert {(c.osm_type, c.osm_id) for c in cameras_only.cameras} >= {("way", 70), ("node", 101)}
+    assert everything.ways and everything.buildings  # what the cameras-only read left out
+    assert cameras_only.ways == [] and cameras_only.buildings == []
+    assert cameras_only.extent == everything.extent
+
+
 def test_cameras_read_from_a_file_share_their_repeated_tag_strings():
     """One copy of "surveillance:type" or "camera" for all cameras, not one each: what keeps
     a country's cameras in a third of the memory while they wait to be written."""

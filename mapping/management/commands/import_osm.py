@@ -33,13 +33,23 @@ class Command(BaseCommand):
             help="With --file: write the data only, leaving fields of view and street exposure "
             "to `manage.py refresh_derived` (a big first import then takes seconds).",
         )
+        parser.add_argument(
+            "--cameras-only",
+            action="store_true",
+            help="With --file: read and write the cameras alone; the stored walk graph and "
+            "buildings stay as they are. For a country's file, whose streets and buildings "
+            "would not fit in memory: import walk graphs region by region.",
+        )
 
     def handle(self, *args, bbox=None, file=None, overpass_url=None, tile_degrees=None, **opts):
         if not bbox and not file:
             raise CommandError(f"give --bbox {BBOX_FORMAT} or --file PATH")
         defer_derived = opts.get("defer_derived", False)
+        cameras_only = opts.get("cameras_only", False)
         if defer_derived and not file:
             raise CommandError("--defer-derived goes with --file")
+        if cameras_only and not file:
+            raise CommandError("--cameras-only goes with --file")
         try:
             box = parse_bbox(bbox) if bbox else None
         except BBoxError as error:
@@ -48,7 +58,11 @@ class Command(BaseCommand):
         try:
             if file:
                 summary = import_file(
-                    file, area=box, progress=progress, defer_derived=defer_derived
+                    file,
+                    area=box,
+                    progress=progress,
+                    defer_derived=defer_derived,
+                    cameras_only=cameras_only,
                 )
             else:
                 summary = import_bbox(box, overpass_url, tile_degrees, progress=progress)
