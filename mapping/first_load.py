@@ -56,12 +56,28 @@ def _axis_cells(values: np.ndarray, low: float, span: float) -> np.ndarray:
 def geohash_keys(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     """Geohash order as integers: longitude and latitude bits interleaved, longitude first.
 
-    Sorting by these keys sorts points as their geohashes sort (ST_GeoHash(location, 12)),
-    a Z-shaped curve over the whole globe.
+    Each key is the point's 12-character geohash (ST_GeoHash(location, 12)) read as a
+    60-bit number, so sorting by them follows a Z-shaped curve over the whole globe;
+    except that a coordinate within about 1e-14 degree below a cell's edge (a nanometre)
+    may round into the next cell, which only moves that row among its neighbours on disk.
     """
     x = _spread_bits(_axis_cells(np.asarray(lons, dtype=np.float64), -180.0, 360.0))
     y = _spread_bits(_axis_cells(np.asarray(lats, dtype=np.float64), -90.0, 180.0))
     return (x << np.uint64(1)) | y
+
+
+def _first_of_each_identity(cameras: Sequence[CameraElement]) -> np.ndarray:
+    """Indexes, in reading order, of the first camera of each (osm_type, osm_id)."""
+    kinds = {"node": 0, "way": 1, "relation": 2}
+    count = len(cameras)
+    ids = np.fromiter((camera.osm_id for camera in cameras), dtype=np.int64, count=count)
+    types = np.fromiter((kinds[camera.osm_type] for camera in cameras), dtype=np.int8, count=count)
+    # Sorted by id, then type, then reading order: each identity's first reading leads its run.
+    by_identity = np.lexsort((np.arange(count), types, ids))
+    ids, types = ids[by_identity], types[by_identity]
+    leads = np.ones(count, dtype=bool)
+    leads[1:] = (ids[1:] != ids[:-1]) | (types[1:] != types[:-1])
+    return np.sort(by_identity[leads])
 
 
 def load_order(cameras: Sequence[CameraElement]) -> np.ndarray:
@@ -70,14 +86,7 @@ def load_order(cameras: Sequence[CameraElement]) -> np.ndarray:
     The first of any repeated OSM identity is kept (as the staging path keeps it);
     cameras at the same key stay in the order they were read.
     """
-    kinds = {"node": 0, "way": 1, "relation": 2}
-    identities = np.fromiter(
-        (camera.osm_id * 4 + kinds[camera.osm_type] for camera in cameras),
-        dtype=np.int64,
-        count=len(cameras),
-    )
-    _, first = np.unique(identities, return_index=True)
-    first.sort()
+    first = _first_of_each_identity(cameras)
     lons = np.fromiter((cameras[k].lon for k in first), dtype=np.float64, count=len(first))
     lats = np.fromiter((cameras[k].lat for k in first), dtype=np.float64, count=len(first))
     return first[np.argsort(geohash_keys(lons, lats), kind="stable")]

@@ -62,6 +62,27 @@ def test_a_first_import_stores_the_same_cameras_as_an_import_over_existing_ones(
     assert again.no_change and again.counts.cameras_unchanged == 3
 
 
+def test_a_first_import_stamps_every_camera_with_the_import_time_as_a_new_active_one(
+    town, tmp_path
+):
+    _without_cameras()
+    summary = import_file(town.write(tmp_path / "town.osm.pbf"))
+    run = ImportRun.objects.get(pk=summary.run_id)
+
+    stamps = set(
+        Camera.objects.values_list(
+            "source", "status", "confirmations", "removed_at", "first_seen", "last_seen",
+            "updated_at",
+        )
+    )  # fmt: skip
+
+    assert len(stamps) == 1
+    source, status, confirmations, removed_at, first_seen, last_seen, updated_at = stamps.pop()
+    assert (source, status, confirmations, removed_at) == ("osm", "active", 0, None)
+    assert first_seen == last_seen == updated_at
+    assert run.started_at <= first_seen <= run.finished_at
+
+
 def test_a_first_import_fills_the_empty_density_aggregate_exactly(town, tmp_path):
     _without_cameras()
     import_file(town.write(tmp_path / "town.osm.pbf"))

@@ -34,9 +34,21 @@ def test_the_keys_sort_points_as_postgis_sorts_their_geohashes():
 
     keys = geohash_keys(lons, lats)
 
+    assert [int(key) for key in keys] == [_geohash_number(text) for text in hashes]
     by_key = hashes[np.argsort(keys, kind="stable")]
     assert (by_key[:-1] <= by_key[1:]).all()
     assert len(set(hashes)) > 2900  # the order was really tested, not a few equal cells
+
+
+GEOHASH_DIGITS = "0123456789bcdefghjkmnpqrstuvwxyz"
+
+
+def _geohash_number(text: str) -> int:
+    """A geohash's 5-bit digits as one number (12 characters: 60 bits)."""
+    number = 0
+    for char in text:
+        number = number << 5 | GEOHASH_DIGITS.index(char)
+    return number
 
 
 def _camera(osm_type: str, osm_id: int, lon: float, lat: float) -> CameraElement:
@@ -70,6 +82,17 @@ def test_cameras_at_one_place_stay_in_the_order_they_were_read():
     assert order == list(range(500, 1000)) + list(range(500))
 
 
+def test_ids_anywhere_in_the_bigint_range_keep_their_identity():
+    big = 2**63 - 1  # PostgreSQL's largest bigint; OSM ids are near 1e10 today
+    cameras = [
+        _camera("node", big, 1.0, 1.0),
+        _camera("way", big, 2.0, 2.0),
+        _camera("node", -big, 3.0, 3.0),
+        _camera("node", big, 4.0, 4.0),  # a repeat
+    ]
+    assert sorted(load_order(cameras).tolist()) == [0, 1, 2]
+
+
 def test_an_empty_read_has_an_empty_order():
     assert load_order([]).tolist() == []
 
@@ -83,4 +106,5 @@ def test_a_point_as_hex_ewkb_is_read_back_exactly(lon, lat):
             "SELECT ST_X(g), ST_Y(g), ST_SRID(g) FROM (SELECT %s::geometry AS g) AS p",
             [point_ewkb(lon, lat)],
         )
-        assert cursor.fetchone() == (lon, lat, 4326)
+        x, y, srid = cursor.fetchone()
+    assert (repr(x), repr(y), srid) == (repr(lon), repr(lat), 4326)  # -0.0 keeps its sign
