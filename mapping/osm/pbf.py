@@ -2,13 +2,15 @@
 
 Memory stays bounded by what we keep (cameras, walkable ways, buildings), not by the
 file: osmium streams the file, keeps node locations in its own index (flex_mem picks a
-dense or sparse array by file size) and a C++ KeyFilter drops untagged objects before
-any Python callback runs, which is what makes the >= 50,000 cameras/s target reachable.
+dense or sparse array by file size; none at all for a cameras-only read) and C++ filters
+drop every object we do not use before any Python callback runs.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import osmium
 import shapely
@@ -50,14 +52,12 @@ def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
     return centre.x, centre.y
 
 
-class _ExtractHandler(osmium.SimpleHandler):
-    """Collects cameras, walkable ways and buildings; everything else passes by."""
+class _CameraNodes(osmium.SimpleHandler):
+    """Collects camera nodes (the only nodes the C++ filters let through)."""
 
-    def __init__(self, extract: OsmExtract, cameras_only: bool = False) -> None:
+    def __init__(self, extract: OsmExtract) -> None:
         super().__init__()
         self.extract = extract
-        self.streets_and_buildings = not cameras_only
-        self.wkb = osmium.geom.WKBFactory()
         self.strings: dict[str, str] = {}
 
     def node(self, node) -> None:
@@ -76,6 +76,15 @@ class _ExtractHandler(osmium.SimpleHandler):
         self.extract.cameras.append(
             CameraElement("node", node.id, node.version or None, lon, lat, tags)
         )
+
+
+class _ExtractHandler(_CameraNodes):
+    """Collects cameras, walkable ways and buildings; everything else passes by."""
+
+    def __init__(self, extract: OsmExtract, cameras_only: bool = False) -> None:
+        super().__init__(extract)
+        self.streets_and_buildings = not cameras_only
+        self.wkb = osmium.geom.WKBFactory()
 
     def way(self, way) -> None:
         tags = way.tags
@@ -119,6 +128,40 @@ class _ExtractHandler(osmium.SimpleHandler):
                     {t.k: t.v for t in tags},
                 )
             )
+
+
+class _CamerasWithoutLocations(_CameraNodes):
+    """Collects camera nodes; camera ways and relations go to a small file of their own.
+
+    No node location index is kept (a node carries its own): for a country's file that
+    index holds hundreds of millions of locations. Ways and relations need theirs, so
+    they are written, with every node and member way they reference (tags removed), to
+    a small file read afterwards as any file is; only when there are some.
+    """
+
+    def __init__(
+        self, extract: OsmExtract, source: Path, small_file: Path, writers: ExitStack
+    ) -> None:
+        super().__init__(extract)
+        self.source, self.small_file, self.writers = source, small_file, writers
+        self.writer: osmium.BackReferenceWriter | None = None
+
+    def way(self, way) -> None:
+        self._keep(way)
+
+    def relation(self, relation) -> None:
+        self._keep(relation)
+
+    def _keep(self, element) -> None:
+        if self.writer is None:
+            # Closed by the stack: completed and written out at its normal end, only
+            # closed if the reading failed.
+            self.writer = self.writers.enter_context(
+                osmium.BackReferenceWriter(
+                    str(self.small_file), ref_src=str(self.source), remove_tags=True
+                )
+            )
+        self.writer.add(element)
 
 
 def _filters(cameras_only: bool = False) -> list:
@@ -185,11 +228,36 @@ def read_osm_file(
     if not path.is_file():
         raise OsmFileError(f"{path}: no such file")
     extract = OsmExtract()
-    handler = _ExtractHandler(extract, cameras_only)
     try:
         header_box = _header_box(path)
-        handler.apply_file(str(path), locations=True, idx=index, filters=_filters(cameras_only))
+        if cameras_only:
+            _read_cameras(path, extract, index)
+        else:
+            handler = _ExtractHandler(extract)
+            handler.apply_file(str(path), locations=True, idx=index, filters=_filters())
     except RuntimeError as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))
     return extract
+
+
+def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
+    """The cameras alone, without a location index over the whole file.
+
+    Camera nodes in one pass; camera ways and relations, if any, from a small file of
+    them and what they reference (pyosmium's BackReferenceWriter reads the file again for
+    that), read with locations and areas as a whole file is, so every camera gets the
+    very point it gets in a full read. The cameras come in the same order too: nodes, ways,
+    then relations.
+    """
+    with TemporaryDirectory(prefix="anglemort-cameras-") as scratch:
+        small_file = Path(scratch, "camera-ways.osm.pbf")
+        with ExitStack() as writers:
+            handler = _CamerasWithoutLocations(extract, path, small_file, writers)
+            handler.apply_file(str(path), filters=_filters(cameras_only=True))
+        if handler.writer is None:
+            return
+        ways_and_relations = _ExtractHandler(extract, cameras_only=True)
+        ways_and_relations.apply_file(
+            str(small_file), locations=True, idx=index, filters=_filters(cameras_only=True)
+        )

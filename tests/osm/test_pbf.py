@@ -46,8 +46,17 @@ def test_both_file_formats_give_the_same_extract(town, tmp_path, suffix):
 def test_a_cameras_only_read_holds_the_same_cameras_and_no_street_or_building(
     town, tmp_path, suffix
 ):
-    # A camera mapped as a closed way, on a building: a camera still, the building not.
+    # A camera mapped as a closed way, one as an open way whose first node is a camera
+    # too, and one as a multipolygon with a hole; a building that is also a footway.
     town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+    town.way(72, [101, 3], {"man_made": "surveillance", "surveillance:type": "camera"})
+    town.way(73, town.square(730, at(-3, -3), 0.0003), {})
+    town.way(74, town.square(740, at(-3, -3), 0.0001), {})
+    town.relation(
+        75,
+        [("w", 73, "outer"), ("w", 74, "inner")],
+        {"type": "multipolygon", "man_made": "surveillance"},
+    )
     town.way(71, town.square(710, at(3, 3), 0.0001), {"building": "yes", "highway": "footway"})
     path = town.write(tmp_path / f"town{suffix}")
     everything = read_osm_file(path)
@@ -55,7 +64,10 @@ def test_a_cameras_only_read_holds_the_same_cameras_and_no_street_or_building(
     cameras_only = read_osm_file(path, cameras_only=True)
 
     assert cameras_only.cameras == everything.cameras
-    assert {(c.osm_type, c.osm_id) for c in cameras_only.cameras} >= {("way", 70), ("node", 101)}
+    assert {(c.osm_type, c.osm_id) for c in cameras_only.cameras} == {
+        ("node", 101), ("node", 102), ("node", 103), ("way", 70), ("way", 72),
+        ("relation", 75),
+    }  # fmt: skip
     assert everything.ways and everything.buildings  # what the cameras-only read left out
     assert cameras_only.ways == [] and cameras_only.buildings == []
     assert cameras_only.extent == everything.extent
