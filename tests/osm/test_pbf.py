@@ -125,10 +125,22 @@ def test_extent_without_a_header_box_is_the_cameras_box(town, tmp_path):
     assert extract.extent.as_tuple() == (west, south, east, north)
 
 
-def test_unreadable_files_raise_a_clear_error(tmp_path):
+@pytest.mark.parametrize("cameras_only", [False, True])
+def test_unreadable_files_raise_a_clear_error(tmp_path, cameras_only):
     with pytest.raises(OsmFileError, match="no such file"):
-        read_osm_file(tmp_path / "missing.osm.pbf")
+        read_osm_file(tmp_path / "missing.osm.pbf", cameras_only=cameras_only)
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"this is not a protocol buffer")
     with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data"):
-        read_osm_file(broken)
+        read_osm_file(broken, cameras_only=cameras_only)
+
+
+def test_a_cameras_only_read_cut_short_after_a_camera_way_raises_a_clear_error(town, tmp_path):
+    town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+    town.way(71, town.square(710, at(3, 3), 0.0001), {"building": "yes"})
+    whole = town.write(tmp_path / "town.osm").read_text()
+    cut = tmp_path / "cut.osm"  # ends inside the way after the camera way: not valid XML
+    cut.write_text(whole[: whole.index('<way id="71"') + 20])
+
+    with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data"):
+        read_osm_file(cut, cameras_only=True)
