@@ -243,14 +243,23 @@ def import_bbox(
     overpass_url: str | None = None,
     tile_degrees: float | None = None,
     progress: Progress | None = None,
+    cameras_only: bool = False,
 ) -> ImportSummary:
-    """Import an area from the Overpass API (settings.OVERPASS_URL unless given)."""
+    """Import an area from the Overpass API (settings.OVERPASS_URL unless given).
+
+    cameras_only asks for and writes the cameras alone (see import_file).
+    """
     config = OverpassSettings.from_django(overpass_url, tile_degrees)
     progress = progress or Progress()
     tiles = len(split_into_tiles(box, config.tile_degrees))
 
     def read() -> OsmExtract:
-        return fetch_area(box, config, lambda n, total, tile: progress.step(f"tile {n}/{total}"))
+        return fetch_area(
+            box,
+            config,
+            lambda n, total, tile: progress.step(f"tile {n}/{total}"),
+            cameras_only,
+        )
 
     return _run(
         ImportKind.OVERPASS,
@@ -260,6 +269,7 @@ def import_bbox(
         progress,
         tiles,
         {"bbox": box.polygon()},
+        cameras_only=cameras_only,
     )
 
 

@@ -34,15 +34,14 @@ USER_AGENT = "AngleMort/0.1 (surveillance camera map; +https://github.com/)"
 # brings every node of those ways (and member ways of relations) as bare coordinates.
 QUERY_TEMPLATE = """[out:json][timeout:{timeout}][bbox:{bbox}];
 (
-  nwr["man_made"="surveillance"];
-  way["highway"];
-  way["building"];
-  relation["building"];
+{statements}
 );
 out meta;
 >;
 out skel qt;
 """
+CAMERA_STATEMENTS = ('nwr["man_made"="surveillance"];',)
+STREET_AND_BUILDING_STATEMENTS = ('way["highway"];', 'way["building"];', 'relation["building"];')
 
 
 class OverpassError(RuntimeError):
@@ -70,9 +69,20 @@ class OverpassSettings:
         )
 
 
-def build_query(tile: BBox, timeout_s: float) -> str:
-    """Overpass QL for one tile (the global bbox is south,west,north,east)."""
-    return QUERY_TEMPLATE.format(timeout=max(1, int(timeout_s)), bbox=tile.overpass())
+def build_query(tile: BBox, timeout_s: float, cameras_only: bool = False) -> str:
+    """Overpass QL for one tile (the global bbox is south,west,north,east).
+
+    cameras_only asks for the cameras alone: streets and buildings are most of an area's
+    answer, and the server's work.
+    """
+    statements = CAMERA_STATEMENTS
+    if not cameras_only:
+        statements += STREET_AND_BUILDING_STATEMENTS
+    return QUERY_TEMPLATE.format(
+        timeout=max(1, int(timeout_s)),
+        bbox=tile.overpass(),
+        statements="\n".join(f"  {statement}" for statement in statements),
+    )
 
 
 def _retry_delay(attempt: int, backoff_s: float, retry_after: str | None) -> float:
@@ -244,14 +254,22 @@ def fetch_area(
     box: BBox,
     config: OverpassSettings,
     on_tile: Callable[[int, int, BBox], None] | None = None,
+    cameras_only: bool = False,
 ) -> OsmExtract:
-    """Every tile of box, merged; the first tile that fails stops everything."""
+    """Every tile of box, merged; the first tile that fails stops everything.
+
+    cameras_only: only cameras are asked for, and kept (a camera mapped on a building
+    outline does not bring the building).
+    """
     tiles = split_into_tiles(box, config.tile_degrees)
     extract = OsmExtract(extent=box)
     for number, tile in enumerate(tiles, start=1):
         label = f"Overpass tile {number}/{len(tiles)} ({tile})"
-        body = fetch_tile(build_query(tile, config.timeout_s), label, config)
-        extract.merge(result_to_extract(parse_answer(body, label), tile))
+        body = fetch_tile(build_query(tile, config.timeout_s, cameras_only), label, config)
+        piece = result_to_extract(parse_answer(body, label), tile)
+        if cameras_only:
+            piece.ways, piece.buildings = [], []
+        extract.merge(piece)
         if on_tile is not None:
             on_tile(number, len(tiles), tile)
     return extract

@@ -36,9 +36,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cameras-only",
             action="store_true",
-            help="With --file: read and write the cameras alone; the stored walk graph and "
-            "buildings stay as they are. For a country's file, whose streets and buildings "
-            "would not fit in memory: import walk graphs region by region.",
+            help="Read and write the cameras alone (from the file, or asked of Overpass); "
+            "the stored walk graph and buildings stay as they are. For a country, whose "
+            "streets and buildings would not fit in memory: import walk graphs region by region.",
         )
 
     def handle(self, *args, bbox=None, file=None, overpass_url=None, tile_degrees=None, **opts):
@@ -48,8 +48,6 @@ class Command(BaseCommand):
         cameras_only = opts.get("cameras_only", False)
         if defer_derived and not file:
             raise CommandError("--defer-derived goes with --file")
-        if cameras_only and not file:
-            raise CommandError("--cameras-only goes with --file")
         try:
             box = parse_bbox(bbox) if bbox else None
         except BBoxError as error:
@@ -65,7 +63,9 @@ class Command(BaseCommand):
                     cameras_only=cameras_only,
                 )
             else:
-                summary = import_bbox(box, overpass_url, tile_degrees, progress=progress)
+                summary = import_bbox(
+                    box, overpass_url, tile_degrees, progress=progress, cameras_only=cameras_only
+                )
         except (OsmFileError, OverpassError, BBoxError, DatabaseError) as error:
             raise CommandError(f"import failed, database unchanged: {error}") from error
         except KeyboardInterrupt:
