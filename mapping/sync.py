@@ -14,6 +14,8 @@ The caller (mapping.importer) owns the transaction; nothing here commits.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -271,6 +273,25 @@ def _area_params(area: BBox | None) -> dict:
     }
 
 
+@contextmanager
+def without_nested_loops(cursor) -> Iterator[None]:
+    """The planner avoids nested loops for the statements in the body, then is as before.
+
+    For the anti-join of MARK_REMOVED_CAMERAS: the planner probes the staging table's
+    index once per stored camera of the area, in the order of the position index, so on a
+    country each probe lands on another page of a temporary table far larger than the
+    temporary buffers (re-importing the 2.5 million synthetic cameras: 4.8 million page
+    reads, 14.4 s). Hashing the staged identities instead takes 5.6 s there, and no
+    longer than the probes on a city (a few hundred rows either side). The setting is
+    local to the transaction: if the body raises, the rollback puts it back.
+    """
+    cursor.execute("SELECT current_setting('enable_nestloop')")
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+    yield
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [before])
+
+
 def _stage_cameras(cursor, extract: OsmExtract, unparsed: Counter[str]) -> int:
     """COPY the cameras (each identity once) into the staging table; returns how many."""
     cursor.execute(CREATE_CAMERA_STAGE)
@@ -324,8 +345,9 @@ def sync_cameras(cursor, extract: OsmExtract, area: BBox | None, now: datetime, 
     counts.cameras_unchanged = staged - counts.cameras_new - counts.cameras_updated
     if area is not None:
         # Rows written above carry updated_at = now, so only the others are candidates.
-        cursor.execute(MARK_REMOVED_CAMERAS, {"now": now, **_area_params(area)})
-        counts.cameras_removed = cursor.rowcount
+        with without_nested_loops(cursor):
+            cursor.execute(MARK_REMOVED_CAMERAS, {"now": now, **_area_params(area)})
+            counts.cameras_removed = cursor.rowcount
     counts.unparsed = dict(sorted(unparsed.items()))
 
 

@@ -285,3 +285,29 @@ def test_a_street_that_only_crosses_the_area_is_left_alone(town, tmp_path):
     import_file(town.write(tmp_path / "town.osm"))
 
     assert StreetSegment.objects.filter(pk=crossing.pk).exists()
+
+
+def _nested_loops(cursor) -> str:
+    cursor.execute("SHOW enable_nestloop")
+    return cursor.fetchone()[0]
+
+
+def test_the_vanished_cameras_anti_join_runs_without_nested_loops_and_then_puts_it_back():
+    from django.db import connection, transaction
+
+    from mapping.sync import MARK_REMOVED_CAMERAS, without_nested_loops
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMP TABLE import_camera (osm_type text, osm_id bigint)")
+        cursor.execute("ANALYZE import_camera")
+        with without_nested_loops(cursor):
+            assert _nested_loops(cursor) == "off"
+            cursor.execute(
+                "EXPLAIN " + MARK_REMOVED_CAMERAS,
+                {"now": "2026-01-01T00:00:00Z", "min_lon": 9, "min_lat": 44, "max_lon": 11,
+                 "max_lat": 46},
+            )  # fmt: skip
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Nested Loop" not in plan and "Anti Join" in plan
+        assert _nested_loops(cursor) == "on"
+        transaction.set_rollback(True)
