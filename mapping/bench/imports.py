@@ -26,8 +26,10 @@ IMPORT_TIMEOUT_S = 1800
 # import alone over the whole synthetic file.
 DERIVED_MAX_CAMERAS = 50_000
 
-# `import_osm --file --defer-derived` (the data, in one transaction); with DERIVED, then,
-# timed on its own, `refresh_derived` (fields of view and exposure of every camera, another
+# `import_osm --file --defer-derived` (the data, in one transaction); with AGAIN, the same
+# file imported once more (nothing changes: what a periodic update of an unchanged extract
+# costs, the general path that compares every camera); with DERIVED, then, timed on its
+# own, `refresh_derived` (fields of view and exposure of every camera, another
 # transaction). Peak memory: the process's resident high-water mark (Linux: kilobytes).
 IMPORT_CODE = """
 import json, resource, time
@@ -35,11 +37,17 @@ from mapping.analysis import refresh_derived_data
 from mapping.bulk_load import vacuum_analyze
 from mapping.importer import import_file
 from mapping.models import Camera
+path = %r
 started = time.perf_counter()
-summary = import_file(%r, defer_derived=True)
+summary = import_file(path, defer_derived=True)
 result = {"seconds": time.perf_counter() - started, "cameras": Camera.objects.count(),
           "phases": summary.timings,
           "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+if %r:
+    started = time.perf_counter()
+    again = import_file(path, defer_derived=True)
+    result["again"] = {"seconds": time.perf_counter() - started, "phases": again.timings,
+                       "no_change": again.no_change}
 if %r:
     started = time.perf_counter()
     refresh_derived_data(None)
@@ -66,11 +74,11 @@ def derived_size(config: BenchConfig) -> int:
     return min(config.cameras, DERIVED_MAX_CAMERAS)
 
 
-def import_into_empty_database(path: Path, with_derived: bool) -> dict:
+def import_into_empty_database(path: Path, with_derived: bool, again: bool = False) -> dict:
     """Run IMPORT_CODE on the file in a freshly created, migrated database; {} on timeout."""
     create_database(database_name("import"), drop_first=True)
     migrate(database_name("import"))
-    code = IMPORT_CODE % (str(path.resolve()), with_derived, RESULT_MARKER)
+    code = IMPORT_CODE % (str(path.resolve()), again, with_derived, RESULT_MARKER)
     try:
         return run_django(database_name("import"), code, timeout_s=IMPORT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -91,7 +99,7 @@ def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
     notes = [note]
     found, read_s = baselines.osmium_read(path)
     whole_only = derived_size(config) < config.cameras
-    result = import_into_empty_database(path, with_derived=not whole_only)
+    result = import_into_empty_database(path, with_derived=not whole_only, again=True)
     seconds = result.get("seconds", IMPORT_TIMEOUT_S)
     imported = result.get("cameras", config.cameras)
     detail = (
@@ -103,6 +111,7 @@ def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
         f"import_file(defer_derived=True) into an empty database (what `import_osm --file ... "
         f"--defer-derived` runs): {imported:,} cameras in {seconds:.2f} s{_peak(result)}; the "
         f"bare read found {found:,} cameras in {read_s:.2f} s. Phases: {phases(result)}. "
+        + _again(result)
     )
     if whole_only:
         subset_path, subset_note = synthetic_pbf(config, derived_size(config))
@@ -125,6 +134,20 @@ def _peak(result: dict) -> str:
     if "peak_kb" not in result:
         return ""
     return f", the importing process peaking at {result['peak_kb'] / 1024:,.0f} MB"
+
+
+def _again(result: dict) -> str:
+    """The same file imported a second time: every camera compared, none changed."""
+    if "again" not in result:
+        return ""
+    again = result["again"]
+    outcome = "no change, as expected" if again["no_change"] else "it reported CHANGES (a bug)"
+    return (
+        f"The same file imported again (what a periodic update of an unchanged extract "
+        f"costs: every camera compared with the stored one; {outcome}): "
+        f"{again['seconds']:.2f} s, {result['cameras'] / again['seconds']:,.0f} cameras/s "
+        f"(phases: {phases(again)}). "
+    )
 
 
 def _subset(result: dict) -> str:

@@ -148,6 +148,7 @@ def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start
     assert "synthetic .pbf (400 cameras;" in text
     assert "400 cameras in" in text and "the bare read found 400 cameras" in text
     assert "The first 150 cameras alone, the same way" in text
+    assert "The same file imported again" in text and "no change, as expected" in text
     assert "Then `refresh_derived`" in text and "fields of view" in text
     assert "the importing process peaking at" in text
     assert sorted(path.name for path in tmp_path.glob("*.pbf")) == [
