@@ -28,8 +28,8 @@ LIMITS = {
     "the ids); then the page's 500 rows are read by id (1-2 ms) and written as features by "
     "PostgreSQL (about 2.5 ms), Python adds 3-4 ms (DRF, the filters, the page's text) and "
     "HTTP 1-2 ms. The answer takes 1.1-1.2x the raw SQL for the same rows, and both move "
-    "with the machine's speed: in six full runs on 2026-12-03 the API took 11.7-15.4 ms "
-    "(raw SQL 10.4-13.9 ms), once 0.4 ms over the target.",
+    "with the machine's speed: in eight full runs on 2026-12-03 the API took 11.7-15.4 ms "
+    "(raw SQL 10.4-13.9 ms), twice over the target (by 0.4 and 0.2 ms).",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
@@ -65,7 +65,7 @@ LIMITS = {
     "without HTTP, a page of markers costs 3.6 ms of CPU (about 270 KB), a density screen "
     "2.8 ms, a street-level count 2.3 ms and a walk 2.9 ms. Capacity moved between 194 and "
     "310 answers/s with the machine's speed that day (96 while a plain Python loop ran at "
-    "half speed), and the test was met in three of eight runs (p99 81-199 ms): near 200 a "
+    "half speed), and the test was met in four of ten runs (p99 81-199 ms): near 200 a "
     "second requests queue and the p99 grows to seconds. This host is at its edge at this rate; "
     "the capacity figure is what one such host sustains (docs/deployment.md).",
 }
