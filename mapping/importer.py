@@ -150,7 +150,7 @@ def _run(
     run.status = ImportStatus.SUCCEEDED
     run.finished_at = timezone.now()
     run.duration_s = duration
-    run.counts = counts.as_dict() | {
+    run.counts = counts.as_dict(cameras_only) | {
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "derived_deferred": defer_derived and counts.changed,
         "cameras_only": cameras_only,

@@ -260,10 +260,27 @@ class SyncCounts:
             or self.buildings_removed
         )
 
-    def as_dict(self) -> dict:
+    def as_dict(self, cameras_only: bool = False) -> dict:
+        """The counts as stored in ImportRun.counts; without the streets' and buildings'
+        when the import read none (their zeros would read as an empty graph)."""
         data = dict(vars(self))
         data["walkable_km"] = round(self.walkable_km, 3)
+        if cameras_only:
+            for key in STREET_AND_BUILDING_COUNTS:
+                del data[key]
         return data
+
+
+STREET_AND_BUILDING_COUNTS = (
+    "segments",
+    "segments_added",
+    "segments_removed",
+    "walkable_km",
+    "buildings",
+    "buildings_added",
+    "buildings_updated",
+    "buildings_removed",
+)
 
 
 def _area_params(area: BBox | None) -> dict:

@@ -156,11 +156,15 @@ class _CamerasWithoutLocations(_CameraNodes):
         if self.writer is None:
             # Closed by the stack: completed and written out at its normal end, only
             # closed if the reading failed.
-            self.writer = self.writers.enter_context(
-                osmium.BackReferenceWriter(
-                    str(self.small_file), ref_src=str(self.source), remove_tags=True
-                )
+            writer = osmium.BackReferenceWriter(
+                str(self.small_file), ref_src=str(self.source), remove_tags=True
             )
+            # Its own scratch directory goes too, even if the reading fails (the writer only
+            # removes it once its file is complete).
+            scratch = getattr(writer, "tmpdir", None)
+            if scratch is not None:
+                self.writers.callback(scratch.cleanup)
+            self.writer = self.writers.enter_context(writer)
         self.writer.add(element)
 
 
@@ -247,8 +251,11 @@ def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
     Camera nodes in one pass; camera ways and relations, if any, from a small file of
     them and what they reference (pyosmium's BackReferenceWriter reads the file again for
     that), read with locations and areas as a whole file is, so every camera gets the
-    very point it gets in a full read. The cameras come in the same order too: nodes, ways,
-    then relations.
+    very point it gets in a full read of a file sorted as OpenStreetMap files are (nodes,
+    then ways, then relations). Two differences: the cameras come as nodes, ways, then
+    relations, where a full read may hand a relation over among the ways; and a camera
+    way that comes before its nodes (an Overpass answer saved as .osm) has no point in a
+    full read, which drops it, but has one here.
     """
     with TemporaryDirectory(prefix="anglemort-cameras-") as scratch:
         small_file = Path(scratch, "camera-ways.osm.pbf")

@@ -64,7 +64,9 @@ def test_a_cameras_only_import_brings_the_cameras_in_line_and_leaves_the_rest(to
     was = Point(*at(0.1, 2.1), srid=4326)
     assert moved.fov.centroid.distance(moved.location) < moved.fov.centroid.distance(was)
     assert Camera.objects.get(osm_id=103).status == "removed"
-    assert ImportRun.objects.latest("id").counts["cameras_only"] is True
+    recorded = ImportRun.objects.latest("id").counts
+    assert recorded["cameras_only"] is True and recorded["cameras_updated"] == 1
+    assert "segments" not in recorded and "buildings" not in recorded  # not read, not zero
 
 
 def test_import_osm_bbox_through_the_local_overpass(fake_overpass, helsinki):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import shapely
 
@@ -135,12 +137,28 @@ def test_unreadable_files_raise_a_clear_error(tmp_path, cameras_only):
         read_osm_file(broken, cameras_only=cameras_only)
 
 
-def test_a_cameras_only_read_cut_short_after_a_camera_way_raises_a_clear_error(town, tmp_path):
+def test_a_cameras_only_read_cut_short_after_a_camera_way_fails_cleanly(
+    town, tmp_path, monkeypatch
+):
+    import osmium
+
+    writers: list = []
+
+    class RecordedWriter(osmium.BackReferenceWriter):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            writers.append(self)
+
+    monkeypatch.setattr(osmium, "BackReferenceWriter", RecordedWriter)
     town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
-    town.way(71, town.square(710, at(3, 3), 0.0001), {"building": "yes"})
+    for n in range(20000):  # enough ways after it that the camera way reaches Python first
+        town.way(1000 + n, [1, 2], {"highway": "footway"})
     whole = town.write(tmp_path / "town.osm").read_text()
-    cut = tmp_path / "cut.osm"  # ends inside the way after the camera way: not valid XML
-    cut.write_text(whole[: whole.index('<way id="71"') + 20])
+    cut = tmp_path / "cut.osm"  # ends inside the last way: not valid XML
+    cut.write_text(whole[: whole.index('<way id="20999"') + 20])
 
     with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data"):
         read_osm_file(cut, cameras_only=True)
+
+    assert len(writers) == 1  # the camera way was being written when the file broke off
+    assert not Path(writers[0].tmpdir.name).exists()  # the writer's scratch files are gone
