@@ -69,6 +69,7 @@ class ImportSummary:
         unparsed = ", ".join(f"{key}: {n}" for key, n in c.unparsed.items()) or "none"
         lines = [
             f"Imported {self.origin} in {self.duration_s:.2f} s (import run #{self.run_id}).",
+            self._area_line(),
             f"Cameras: {c.cameras_new} new, {c.cameras_updated} updated, "
             f"{c.cameras_removed} removed, {c.cameras_unchanged} unchanged.",
             *self._street_and_building_lines(),
@@ -86,6 +87,18 @@ class ImportSummary:
                 "`python manage.py refresh_derived` runs."
             )
         return lines
+
+    def _area_line(self) -> str:
+        """Where absence counted: an operator importing a regional file cut along a border
+        sees that its header's rectangle, neighbours included, was taken as covered."""
+        if self.area is None:
+            return "Area covered: unknown, so nothing was marked removed or deleted."
+        lacking = (
+            "cameras it lacks there were marked removed"
+            if self.cameras_only
+            else "cameras it lacks there were marked removed, streets and buildings deleted"
+        )
+        return f"Area covered: {self.area} (MINLON,MINLAT,MAXLON,MAXLAT); {lacking}."
 
     def _street_and_building_lines(self) -> list[str]:
         c = self.counts

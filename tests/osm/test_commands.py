@@ -30,6 +30,7 @@ def test_import_osm_file_prints_the_summary_and_a_second_run_says_no_change(town
     first = run("import_osm", "--file", str(path))
     second = run("import_osm", "--file", str(path))
 
+    assert "Area covered: 9.99,44.99,10.01,45.01 (MINLON,MINLAT,MAXLON,MAXLAT);" in first
     assert "Cameras: 3 new, 0 updated, 0 removed, 0 unchanged." in first
     assert "Walk graph: 3 segments" in first and "Buildings: 2 (2 added" in first
     assert "Values that could not be parsed: height: 1." in first
@@ -56,6 +57,7 @@ def test_a_cameras_only_import_brings_the_cameras_in_line_and_leaves_the_rest(to
 
     assert "Cameras: 0 new, 1 updated, 1 removed, 1 unchanged." in out
     assert "Walk graph and buildings: not read (--cameras-only)" in out
+    assert "; cameras it lacks there were marked removed." in out
     assert "Walk graph:" not in out and "Buildings:" not in out
     assert _streets_and_buildings() == stored  # not one row deleted, added or rewritten
     moved = Camera.objects.get(osm_id=101)
