@@ -6,7 +6,8 @@ area's vanished cameras removed, and swap the area's street segments and buildin
 for the new ones while keeping the rows that did not change (so their ids, and the
 exposure computed for them, survive a re-import). No ORM save() per row: a whole
 city is a few hundred milliseconds, a synthetic country tens of thousands of
-cameras a second.
+cameras a second. The cameras of a first import into an empty table skip the staging
+table: one COPY straight in (mapping.first_load).
 
 The caller (mapping.importer) owns the transaction; nothing here commits.
 """
