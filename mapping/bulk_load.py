@@ -37,7 +37,7 @@ ORDER BY i.indexrelid
 """
 
 
-def _require_transaction(what: str) -> None:
+def require_transaction(what: str) -> None:
     """Nothing puts a dropped index or key back if the load fails, except the rollback."""
     from django.db import connection
 
@@ -76,7 +76,7 @@ def indexes_built_after(cursor, table: str) -> Iterator[list[str]]:
     Yields the names of the indexes that will be rebuilt. If the body raises, nothing is
     rebuilt: the transaction is going to roll back, dropped indexes included.
     """
-    _require_transaction("dropping indexes")
+    require_transaction("dropping indexes")
     # PostgreSQL builds no index on a table with trigger events still pending: the
     # deferred foreign-key checks of rows deleted earlier in the same transaction (a
     # test emptying the table first). Checking them now is what commit would do.
@@ -105,7 +105,7 @@ def primary_key_built_after(cursor, table: str) -> Iterator[None]:
     cells under their four-column key cost more than counting them; building the key from
     the finished table is a single sort. A duplicate fails the build and the transaction.
     """
-    _require_transaction("dropping a primary key")
+    require_transaction("dropping a primary key")
     cursor.execute(PRIMARY_KEY, [table])
     name, definition = cursor.fetchone()
     cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')

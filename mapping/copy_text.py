@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from psycopg.copy import QueuedLibpqWriter
+
 NULL = "\\N"
 CHUNK_LINES = 5000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -45,11 +47,20 @@ def line(fields: Iterable[str]) -> str:
 
 
 def copy_lines(cursor, table: str, columns: Iterable[str], lines: Iterable[str]) -> int:
-    """COPY lines into table in chunks; returns how many lines were sent."""
+    """COPY lines into table in chunks; returns how many lines were sent.
+
+    The chunks go through psycopg's queued writer: a thread sends each to the server
+    while Python renders the next, so both cores work. With the plain writer, every chunk
+    waited for the server to take it before the next was rendered, and the two took
+    turns: importing the 2.5 million synthetic cameras, 24 s of lines and 20 s of
+    parsing them made a 40-53 s COPY. The queue holds at most 1,024 pieces of 128 kB.
+    """
+    # Django's cursor wraps psycopg 3's, whose COPY FROM STDIN the writer drives.
+    raw_cursor = getattr(cursor, "cursor", cursor)
     sent = 0
     chunk: list[str] = []
-    # cursor.copy is psycopg 3's COPY FROM STDIN, reached through Django's cursor wrapper.
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with raw_cursor.copy(statement, writer=QueuedLibpqWriter(raw_cursor)) as copy:
         for text_line in lines:
             chunk.append(text_line)
             if len(chunk) >= CHUNK_LINES:

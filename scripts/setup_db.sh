@@ -67,6 +67,8 @@ if [ "${ANGLEMORT_TUNE_POSTGRES:-1}" != "0" ]; then
     "-c \"alter system set maintenance_work_mem = '512MB'\"" \
     "-c \"alter system set random_page_cost = 1.1\"" \
     "-c \"alter system set jit = off\"" \
+    "-c \"alter system set max_wal_size = '8GB'\"" \
+    "-c \"alter system set wal_writer_delay = '10ms'\"" \
     "-c 'select pg_reload_conf()'" >/dev/null
   if as_postgres "psql -p $DB_PORT -tAc 'select count(*) from pg_settings where pending_restart'" | grep -qv '^0$'; then
     if command -v pg_ctlcluster >/dev/null 2>&1; then

@@ -157,13 +157,57 @@ def test_a_duplicate_cell_fails_the_primary_key_rebuild():
     assert "mapping_densitycell_pkey" in names  # rolled back with the savepoint, key included
 
 
+def _insert_trigger_state() -> str:
+    """pg_trigger.tgenabled of the density insert trigger: 'O' on, 'D' off."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgenabled FROM pg_trigger AS t WHERE t.tgrelid = 'mapping_camera'::regclass"
+            " AND t.tgname LIKE 'pgtrigger_density_insert_%%'"
+        )
+        (state,) = cursor.fetchone()
+    return state
+
+
 def test_the_insert_trigger_stands_aside_only_inside_the_block():
     _without_cameras()
-    with connection.cursor() as cursor, first_fill.insert_trigger_ignored(cursor):
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        first_fill.insert_trigger_disabled(cursor),
+    ):
+        assert _insert_trigger_state() == "D"
         make_camera()
     assert not DensityCell.objects.exists()
+    assert _insert_trigger_state() == "O"
     make_camera()
     assert DensityCell.objects.exists()
+
+
+def test_a_failure_inside_the_block_leaves_the_insert_trigger_on():
+    _without_cameras()
+    with (  # noqa: PT012 - the failure is raised inside the block on purpose
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        first_fill.insert_trigger_disabled(cursor),
+    ):
+        make_camera()
+        1 / 0  # noqa: B018
+    assert _insert_trigger_state() == "O"
+    make_camera()
+    assert DensityCell.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_insert_trigger_is_only_disabled_inside_a_transaction():
+    """Outside one, nothing would switch it back on should the load fail."""
+    with (
+        connection.cursor() as cursor,
+        pytest.raises(RuntimeError, match="inside a transaction"),
+        first_fill.insert_trigger_disabled(cursor),
+    ):
+        pass
+    assert _insert_trigger_state() == "O"
 
 
 def _load_twice(osm_id: int) -> None:

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from mapping import first_load
 from mapping.camera_lines import point_ewkb
 from mapping.first_load import geohash_keys, load_order
 from mapping.osm.extract import CameraElement
@@ -108,3 +111,39 @@ def test_a_point_as_hex_ewkb_is_read_back_exactly(lon, lat):
         )
         x, y, srid = cursor.fetchone()
     assert (repr(x), repr(y), srid) == (repr(lon), repr(lat), 4326)  # -0.0 keeps its sign
+
+
+def _defaults(*columns: str) -> dict[str, str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(first_load.COLUMN_DEFAULTS, ["mapping_camera", list(columns)])
+        return dict(cursor.fetchall())
+
+
+def test_the_constant_columns_default_to_the_load_values_only_inside_the_block():
+    moment = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE mapping_camera ALTER COLUMN confirmations SET DEFAULT 5")
+        with transaction.atomic():
+            with first_load.column_defaults(
+                cursor,
+                "mapping_camera",
+                {"status": "active", "confirmations": 0, "first_seen": moment},
+            ):
+                inside = _defaults("status", "confirmations", "first_seen")
+            after = _defaults("status", "confirmations", "first_seen")
+    assert inside["status"].startswith("'active'")
+    assert inside["confirmations"] == "0"
+    assert "2026-12-03 12:30:00+00" in inside["first_seen"]
+    # What each column defaulted to before: none, and the 5 set above.
+    assert after == {"status": None, "confirmations": "5", "first_seen": None}
+
+
+def test_a_failed_load_takes_the_defaults_back_with_it():
+    with (
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        first_load.column_defaults(cursor, "mapping_camera", {"status": "active"}),
+    ):
+        1 / 0  # noqa: B018
+    assert _defaults("status") == {"status": None}
