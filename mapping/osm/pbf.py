@@ -8,7 +8,9 @@ drop every object we do not use before any Python callback runs.
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import gc
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -217,6 +219,23 @@ def union(first: BBox | None, second: BBox | None) -> BBox | None:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the body, then as it was.
+
+    Everything a read creates stays alive until the import writes it, and none of it
+    forms reference cycles: the collector's full passes over a growing heap only cost
+    time. Reading the 2.5 million synthetic cameras, 15 of them took 3-4 s of 23.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_osm_file(
     path: str | Path, index: str = "flex_mem", cameras_only: bool = False
 ) -> OsmExtract:
@@ -234,11 +253,12 @@ def read_osm_file(
     extract = OsmExtract()
     try:
         header_box = _header_box(path)
-        if cameras_only:
-            _read_cameras(path, extract, index)
-        else:
-            handler = _ExtractHandler(extract)
-            handler.apply_file(str(path), locations=True, idx=index, filters=_filters())
+        with _collector_paused():
+            if cameras_only:
+                _read_cameras(path, extract, index)
+            else:
+                handler = _ExtractHandler(extract)
+                handler.apply_file(str(path), locations=True, idx=index, filters=_filters())
     except RuntimeError as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))

@@ -162,3 +162,36 @@ def test_a_cameras_only_read_cut_short_after_a_camera_way_fails_cleanly(
 
     assert len(writers) == 1  # the camera way was being written when the file broke off
     assert not Path(writers[0].tmpdir.name).exists()  # the writer's scratch files are gone
+
+
+def test_the_cycle_collector_is_paused_for_the_read_and_restored_after(town, tmp_path, monkeypatch):
+    import gc
+
+    import osmium
+
+    seen = []
+    real_apply = osmium.SimpleHandler.apply_file
+
+    def spying_apply(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_apply(self, *args, **kwargs)
+
+    monkeypatch.setattr(osmium.SimpleHandler, "apply_file", spying_apply)
+    path = town.write(tmp_path / "town.osm.pbf")
+    assert gc.isenabled()
+    assert len(read_osm_file(path).cameras) == 3
+    assert seen == [False]
+    assert gc.isenabled()
+    # Cut inside its data: the header reads, the nodes do not.
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_bytes(path.read_bytes()[: path.stat().st_size * 3 // 4])
+    with pytest.raises(OsmFileError):
+        read_osm_file(broken)
+    assert seen == [False, False]  # the failure came from inside the paused read
+    assert gc.isenabled()  # back on after it
+    gc.disable()
+    try:
+        read_osm_file(path)
+        assert not gc.isenabled()  # a caller's own choice is left as it was
+    finally:
+        gc.enable()
