@@ -45,6 +45,16 @@ def require_transaction(what: str) -> None:
         raise RuntimeError(f"{what} is only safe inside a transaction (transaction.atomic)")
 
 
+def settle_pending_checks(cursor) -> None:
+    """Run the transaction's deferred constraint checks now, as its commit would.
+
+    PostgreSQL neither builds an index nor alters a table that has trigger events still
+    pending: the deferred foreign-key checks of rows deleted earlier in the same
+    transaction (a test emptying the table first).
+    """
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def lock_if_empty(cursor, table: str) -> bool:
     """Whether table holds no row; if so, it stays locked against every other session.
 
@@ -77,10 +87,7 @@ def indexes_built_after(cursor, table: str) -> Iterator[list[str]]:
     rebuilt: the transaction is going to roll back, dropped indexes included.
     """
     require_transaction("dropping indexes")
-    # PostgreSQL builds no index on a table with trigger events still pending: the
-    # deferred foreign-key checks of rows deleted earlier in the same transaction (a
-    # test emptying the table first). Checking them now is what commit would do.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    settle_pending_checks(cursor)
     indexes = secondary_indexes(cursor, table)
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {name}")  # regclass text: quoted as needed

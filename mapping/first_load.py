@@ -114,6 +114,7 @@ def column_defaults(cursor, table: str, values: dict[str, object]) -> Iterator[N
     session sees these defaults, and a rollback takes them back.
     """
     bulk_load.require_transaction("changing column defaults")
+    bulk_load.settle_pending_checks(cursor)
     cursor.execute(COLUMN_DEFAULTS, [table, list(values)])
     before = dict(cursor.fetchall())
     alter = sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table))

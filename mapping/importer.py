@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mapping.analysis import refresh_derived_data
 from mapping.bbox import BBox, split_into_tiles
+from mapping.import_scope import cameras_to_refresh
 from mapping.models import ImportKind, ImportRun, ImportStatus
 from mapping.osm.extract import OsmExtract
 from mapping.osm.overpass import OverpassSettings, fetch_area, read_overpass_json
@@ -136,6 +137,7 @@ def _run(
     run = ImportRun.objects.create(kind=kind, **run_fields)
     progress.begin(steps + 2)
     timings: dict[str, float] = {}
+    derived_cameras: int | str | None = None  # whose derived data were recomputed
     try:
         extract = read()
         area = area_of(extract)
@@ -149,7 +151,9 @@ def _run(
             progress.step("database written")
             if not defer_derived:
                 if counts.changed:
-                    refresh_derived_data(None)
+                    scope = cameras_to_refresh(area)
+                    refresh_derived_data(scope)
+                    derived_cameras = "all" if scope is None else len(scope)
                 timings[DERIVED_PHASE] = (
                     time.perf_counter() - started - timings["read"] - timings["write"]
                 )
@@ -168,6 +172,9 @@ def _run(
         "derived_deferred": defer_derived and counts.changed,
         "cameras_only": cameras_only,
     }
+    if derived_cameras is not None:
+        # Whose fields of view were recomputed: "all", or how many near the area.
+        run.counts["derived_cameras"] = derived_cameras
     if area is not None and run.bbox is None:
         run.bbox = area.polygon()
     run.save(update_fields=["status", "finished_at", "duration_s", "counts", "bbox"])

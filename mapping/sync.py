@@ -217,14 +217,26 @@ WHERE b.geom IS DISTINCT FROM EXCLUDED.geom
 RETURNING (xmax = 0) AS inserted
 """
 
+# The deleted outlines are kept for the transaction: the cameras near them see further now
+# (mapping.import_scope).
+CREATE_BUILDING_GONE = """
+DROP TABLE IF EXISTS pg_temp.import_building_gone;
+CREATE TEMP TABLE import_building_gone (geom geometry) ON COMMIT DROP
+"""
+
 DELETE_STALE_BUILDINGS = """
-DELETE FROM mapping_building AS b
-WHERE b.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
-  AND ST_Intersects(ST_Points(b.geom),
-                    ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
-  AND NOT EXISTS (
-      SELECT 1 FROM import_building_geom i WHERE i.osm_type = b.osm_type AND i.osm_id = b.osm_id
-  )
+WITH gone AS (
+    DELETE FROM mapping_building AS b
+    WHERE b.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
+      AND ST_Intersects(ST_Points(b.geom),
+                        ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
+      AND NOT EXISTS (
+          SELECT 1 FROM import_building_geom i
+          WHERE i.osm_type = b.osm_type AND i.osm_id = b.osm_id
+      )
+    RETURNING b.geom
+)
+INSERT INTO import_building_gone (geom) SELECT geom FROM gone
 """
 
 COUNT_BUILDINGS = "SELECT count(*) FROM import_building_geom"
@@ -415,6 +427,7 @@ def sync_buildings(cursor, extract: OsmExtract, area: BBox | None, counts) -> No
     counts.buildings_added = sum(1 for (inserted,) in written if inserted)
     counts.buildings_updated = len(written) - counts.buildings_added
     if area is not None:
+        cursor.execute(CREATE_BUILDING_GONE)
         cursor.execute(DELETE_STALE_BUILDINGS, _area_params(area))
         counts.buildings_removed = cursor.rowcount
     cursor.execute(COUNT_BUILDINGS)

@@ -86,6 +86,7 @@ def insert_trigger_disabled(cursor) -> Iterator[None]:
     body raises: the transaction then rolls back, and the switch with it.
     """
     bulk_load.require_transaction("disabling a trigger")
+    bulk_load.settle_pending_checks(cursor)
     table, trigger = _insert_trigger()
     cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     yield

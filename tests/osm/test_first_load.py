@@ -12,7 +12,9 @@ from django.db import connection, transaction
 from mapping import first_load
 from mapping.camera_lines import point_ewkb
 from mapping.first_load import geohash_keys, load_order
+from mapping.models import Camera
 from mapping.osm.extract import CameraElement
+from tests.factories import make_camera
 
 pytestmark = pytest.mark.django_db
 
@@ -123,6 +125,8 @@ def test_the_constant_columns_default_to_the_load_values_only_inside_the_block()
     moment = datetime(2026, 12, 3, 12, 30, tzinfo=UTC)
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE mapping_camera ALTER COLUMN confirmations SET DEFAULT 5")
+        make_camera()
+        Camera.objects.all().delete()  # deferred foreign-key checks left pending: settled first
         with transaction.atomic():
             with first_load.column_defaults(
                 cursor,
