@@ -36,6 +36,7 @@ from mapping.bench.databases import (
 )
 from mapping.bench.helsinki import guarded, route_pairs, route_path, time_routes
 from mapping.bench.load import LoadResult, run_capacity, run_load, shuffled_mix
+from mapping.bench.regional import run_regional_import
 from mapping.bench.report import Measurement
 from mapping.bench.server import Gunicorn, HttpClient, memory_kb
 from mapping.bench.stats import time_interleaved
@@ -43,7 +44,10 @@ from mapping.bench.viewers import ReaderSettings, reader_views, screen_box
 from mapping.synthetic import SyntheticSpec
 from mapping.synthetic.cities import metres_to_degrees
 
-NAMES = ("city_bbox", "country_density", "graph_route", "export", "load", "load_readers")
+NAMES = (
+    "city_bbox", "country_density", "graph_route", "export", "load", "load_readers",
+    "regional_import",
+)  # fmt: skip
 # City viewports at about zoom 16 on a laptop screen (0.04 x 0.02 degrees).
 VIEWPORT_CENTRES = (
     (2.3522, 48.8566), (2.3300, 48.8650), (2.3700, 48.8450), (2.3000, 48.8800),
@@ -469,4 +473,8 @@ def run_scale(config: BenchConfig, selected: set[str], regenerate: bool):
         results += [Measurement.not_measured(n, n, "-", "-", str(error)) for n in http_names]
     if "export" in selected:
         results.append(guarded("export", lambda: _export(config)))
+    if "regional_import" in selected:
+        results.append(
+            guarded("regional_import", lambda: run_regional_import(config, scale_db(config)))
+        )
     return results, notes
