@@ -143,7 +143,8 @@ SCOPE_ALL = "true"
 # As one set of ids, each part found its own way (the position index for the fields of
 # view): written as three ORs, the planner tested every segment of the table against the
 # changed cameras, 11.8 s on the 500,000-segment graph for the 221 cameras of a city's
-# import (the field-of-view part alone through the cameras: milliseconds).
+# import (the field-of-view part alone through the cameras: milliseconds). The segments
+# that list a camera come from their GIN index (migration 0012), not a read of the graph.
 SCOPE_NEAR_CAMERAS = """
 s.id IN (
     SELECT unnest(%(segment_ids)s::bigint[])

@@ -403,6 +403,11 @@ class StreetSegment(models.Model):
             ),
             models.CheckConstraint(condition=Q(geom__isvalid=True), name="segment_geom_valid"),
         ]
+        indexes = [
+            # The streets that list a camera, found without reading the whole walk graph:
+            # every scoped exposure refresh (an import's region, a moderated camera) asks.
+            GinIndex(fields=["camera_ids"], name="segment_camera_ids_gin"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.highway} {self.source}->{self.target}"
