@@ -55,7 +55,9 @@ LIMITS = {
     "Until 2026-12-03 the rows went through a staging table and an INSERT sorted by place "
     "(126 s in all, on a faster day). Python needs about 50 s of one core, PostgreSQL about "
     "55 s of the other: 50,000 a second (50 s) would need nearly all of both at once, where "
-    "the read and the index builds each use one.",
+    "the read and the index builds each use one. The benchmark's run at 15:05 that day, "
+    "the machine faster again (bare read 4.1 s instead of 4.9): 77.7 s, 32,193 cameras/s "
+    "(read 18.8 s, write 58.2 s); at 14:10, 107.7 s.",
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
@@ -66,7 +68,8 @@ LIMITS = {
     "without HTTP, a page of markers costs 3.6 ms of CPU (about 270 KB), a density screen "
     "2.8 ms, a street-level count 2.3 ms and a walk 2.9 ms. Capacity moved between 194 and "
     "310 answers/s with the machine's speed that day (96 while a plain Python loop ran at "
-    "half speed), and the test was met in four of ten runs (p99 81-199 ms): near 200 a "
+    "half speed), and the test was met in five of twelve runs (p99 81-199 ms; on "
+    "2026-12-03 afternoon 194 ms, then 314 ms an hour later): near 200 a "
     "second requests queue and the p99 grows to seconds. This host is at its edge at this rate; "
     "the capacity figure is what one such host sustains (docs/deployment.md).",
 }
