@@ -36,7 +36,9 @@ METRES_PER_DEGREE = 110_000.0
 MAX_LATITUDE = 89.0
 
 # Ids of the cameras inside the touched extent grown by the reach (margin_m): in degrees
-# of latitude, and of longitude at the extent's latitude farthest from the equator.
+# of latitude, and of longitude at the extent's latitude farthest from the equator; and
+# whether that is every camera (the search stops at the first one outside: counting the
+# table instead took 70-100 ms of a 0.95 s regional update beside 2.5 million).
 CAMERAS_IN_REACH = """
 WITH touched (g) AS ({extents}),
      box AS (SELECT ST_SetSRID(ST_Extent(g)::geometry, 4326) AS b FROM touched),
@@ -49,7 +51,9 @@ WITH touched (g) AS ({extents}),
          ) AS g
          FROM box
      )
-SELECT c.id FROM mapping_camera AS c, grown WHERE c.location && grown.g ORDER BY c.id
+SELECT ARRAY(SELECT c.id FROM mapping_camera AS c WHERE c.location && grown.g ORDER BY c.id),
+       NOT EXISTS (SELECT 1 FROM mapping_camera AS c WHERE NOT c.location && grown.g)
+FROM grown
 """
 
 
@@ -91,7 +95,5 @@ def cameras_to_refresh(area: BBox | None) -> list[int] | None:
             box
             | {"margin_m": reach_m(), "metres": METRES_PER_DEGREE, "latitude_cap": MAX_LATITUDE},
         )
-        ids = [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT count(*) FROM mapping_camera")
-        (total,) = cursor.fetchone()
-    return None if len(ids) == total else ids
+        ids, every_camera = cursor.fetchone()
+    return None if every_camera else ids
