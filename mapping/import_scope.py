@@ -6,12 +6,13 @@ street segments and buildings in its area, plus the whole of any way or building
 that crosses the area's edge, and deletes the area's vanished ones. Only the cameras
 within reach of all that can see differently, and only the streets they see (before or
 after) can change exposure. Recomputing every camera instead cost the whole table: on
-2.5 million cameras, most of an hour for a regional update of a few hundred.
+2.5 million cameras, one to two hours for a regional update of a few hundred.
 
 What the import wrote is still in its staging tables (mapping.sync, dropped at commit),
-and the outlines of the buildings it deleted in import_building_gone. Their extent,
-with the area's, grown by the longest reach a field of view can have, bounds the cameras
-to recompute. Run inside the import's transaction, after mapping.sync.write_extract.
+and the former outlines of the buildings it deleted or reshaped in import_building_gone.
+Their extent, with the area's, grown by the longest reach a field of view can have,
+bounds the cameras to recompute. Run inside the import's transaction, after
+mapping.sync.write_extract.
 """
 
 from __future__ import annotations

@@ -217,11 +217,20 @@ WHERE b.geom IS DISTINCT FROM EXCLUDED.geom
 RETURNING (xmax = 0) AS inserted
 """
 
-# The deleted outlines are kept for the transaction: the cameras near them see further now
-# (mapping.import_scope).
+# The outlines an import replaces or deletes are kept for the transaction: the cameras
+# near where a building stood see differently now (mapping.import_scope).
 CREATE_BUILDING_GONE = """
 DROP TABLE IF EXISTS pg_temp.import_building_gone;
 CREATE TEMP TABLE import_building_gone (geom geometry) ON COMMIT DROP
+"""
+
+# Before the upsert rewrites them: the stored outlines of buildings whose outline changed.
+KEEP_REPLACED_OUTLINES = """
+INSERT INTO import_building_gone (geom)
+SELECT b.geom
+FROM import_building_geom AS i
+JOIN mapping_building AS b ON b.osm_type = i.osm_type AND b.osm_id = i.osm_id
+WHERE b.geom IS DISTINCT FROM i.geom
 """
 
 DELETE_STALE_BUILDINGS = """
@@ -422,12 +431,13 @@ def sync_buildings(cursor, extract: OsmExtract, area: BBox | None, counts) -> No
     )
     cursor.execute(BUILD_BUILDINGS)
     cursor.execute(INDEX_BUILDING_STAGE)
+    cursor.execute(CREATE_BUILDING_GONE)
+    cursor.execute(KEEP_REPLACED_OUTLINES)
     cursor.execute(UPSERT_BUILDINGS)
     written = cursor.fetchall()
     counts.buildings_added = sum(1 for (inserted,) in written if inserted)
     counts.buildings_updated = len(written) - counts.buildings_added
     if area is not None:
-        cursor.execute(CREATE_BUILDING_GONE)
         cursor.execute(DELETE_STALE_BUILDINGS, _area_params(area))
         counts.buildings_removed = cursor.rowcount
     cursor.execute(COUNT_BUILDINGS)

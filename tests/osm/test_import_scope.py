@@ -156,3 +156,23 @@ def test_a_regional_update_leaves_the_same_derived_data_as_recomputing_everythin
 
     assert _derived() == scoped
     assert any(ids for _, ids in scoped[1].values())  # some street is really watched
+
+
+def test_the_cameras_by_a_reshaped_building_s_former_outline_are_recomputed(town, tmp_path):
+    """A building kept under its id but redrawn elsewhere, beyond the area's reach: the
+    cameras where it stood see past it now."""
+    edge = TESTVILLE_BBOX.max_lon
+    far_end = _east_of(edge, LAT, 250)
+    town.node(801, (edge - 0.0005, LAT)).node(802, (far_end, LAT))
+    town.node(803, (far_end, LAT + 0.0002)).node(804, (edge - 0.0005, LAT + 0.0002))
+    town.way(80, [801, 802, 803, 804, 801], {"building": "warehouse"})
+    by_the_far_end = make_camera(location=point(far_end, LAT + 0.0005))
+    import_file(town.write(tmp_path / "before.osm.pbf"))
+    _with_sentinel(by_the_far_end)
+
+    # The same way, now a small square well inside the area.
+    town.way(80, town.square(810, at(-3, 0), 0.0001), {"building": "warehouse"}, version=2)
+    summary = import_file(town.write(tmp_path / "after.osm.pbf"))
+
+    assert summary.counts.buildings_updated == 1
+    assert _recomputed(by_the_far_end)
