@@ -24,6 +24,7 @@ from mapping.models import ImportKind, ImportRun, ImportStatus
 from mapping.osm.extract import OsmExtract
 from mapping.osm.overpass import OverpassSettings, fetch_area, read_overpass_json
 from mapping.osm.pbf import OsmFileError, camera_extent, read_osm_file
+from mapping.osm.poly import PolygonArea
 from mapping.sync import SyncCounts, write_extract
 
 JSON_SUFFIXES = (".json", ".geojson")
@@ -99,6 +100,8 @@ class ImportSummary:
             if self.cameras_only
             else "cameras it lacks there were marked removed, streets and buildings deleted"
         )
+        if isinstance(self.area, PolygonArea):
+            return f"Area covered: {self.area}; {lacking} only inside the polygon."
         return f"Area covered: {self.area} (MINLON,MINLAT,MAXLON,MAXLAT); {lacking}."
 
     def _street_and_building_lines(self) -> list[str]:
@@ -226,7 +229,8 @@ def import_file(
     """Import a file. area overrides the covered area (default: the file's extent).
 
     Cameras in the covered area that the file lacks are marked removed, so pass area when
-    a file covers less (or more) than its header or its cameras' box says.
+    a file covers less (or more) than its header or its cameras' box says: a BBox, or the
+    PolygonArea of the .poly file a regional extract was cut with (mapping.osm.poly).
 
     defer_derived leaves fields of view and street exposure as they are (mapping.analysis
     .refresh_derived_data, the refresh_derived command, brings them up to date later): a

@@ -120,12 +120,15 @@ INSERT_NEW_CAMERAS = INSERT_CAMERAS.format(new_only=ONLY_ABSENT)
 INSERT_FIRST_CAMERAS = INSERT_CAMERAS.format(new_only=EVERY_ROW)
 
 # Active OSM cameras inside the imported area (edges included, exactly: the position index,
-# mapping/plane_point.py) that the import no longer contains.
+# mapping/plane_point.py) that the import no longer contains. An area given as a polygon
+# (mapping/osm/poly.py, a regional extract's) counts only inside it; the polygon test of
+# each statement deciding absence is true without one.
 MARK_REMOVED_CAMERAS = """
 UPDATE mapping_camera AS c
 SET status = 'removed', removed_at = %(now)s, updated_at = %(now)s
 WHERE c.source = 'osm' AND c.status = 'active' AND c.updated_at < %(now)s
   AND c.position <@ box(point(%(min_lon)s, %(min_lat)s), point(%(max_lon)s, %(max_lat)s))
+  AND (%(shape)s::text IS NULL OR ST_Covers(ST_GeomFromText(%(shape)s::text, 4326), c.location))
   AND NOT EXISTS (
       SELECT 1 FROM import_camera i WHERE i.osm_type = c.osm_type AND i.osm_id = c.osm_id
   )
@@ -153,7 +156,9 @@ WHERE (s.way_id IN (SELECT way_id FROM import_segment)
        OR (%(has_area)s
            AND s.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
            AND ST_Intersects(ST_Points(s.geom), ST_MakeEnvelope(
-               %(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))))
+               %(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
+           AND (%(shape)s::text IS NULL
+                OR ST_Intersects(ST_Points(s.geom), ST_GeomFromText(%(shape)s::text, 4326)))))
   AND NOT EXISTS (
       SELECT 1 FROM import_segment i
       WHERE i.way_id = s.way_id AND i.source = s.source AND i.target = s.target
@@ -239,6 +244,8 @@ WITH gone AS (
     WHERE b.geom && ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326)
       AND ST_Intersects(ST_Points(b.geom),
                         ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
+      AND (%(shape)s::text IS NULL
+           OR ST_Intersects(ST_Points(b.geom), ST_GeomFromText(%(shape)s::text, 4326)))
       AND NOT EXISTS (
           SELECT 1 FROM import_building_geom i
           WHERE i.osm_type = b.osm_type AND i.osm_id = b.osm_id
@@ -306,9 +313,11 @@ STREET_AND_BUILDING_COUNTS = (
 
 
 def _area_params(area: BBox | None) -> dict:
+    """The area's rectangle, and its polygon's WKT when it has one (PolygonArea)."""
     box = area.as_tuple() if area else (0.0, 0.0, 0.0, 0.0)
     return dict(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True)) | {
-        "has_area": area is not None
+        "has_area": area is not None,
+        "shape": getattr(area, "wkt", None) or None,
     }
 
 

@@ -305,7 +305,7 @@ def test_the_vanished_cameras_anti_join_runs_without_nested_loops_and_then_puts_
             cursor.execute(
                 "EXPLAIN " + MARK_REMOVED_CAMERAS,
                 {"now": "2026-01-01T00:00:00Z", "min_lon": 9, "min_lat": 44, "max_lon": 11,
-                 "max_lat": 46},
+                 "max_lat": 46, "shape": None},
             )  # fmt: skip
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Nested Loop" not in plan and "Anti Join" in plan

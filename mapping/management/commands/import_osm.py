@@ -7,6 +7,7 @@ from mapping.bbox import BBOX_FORMAT, BBoxError, parse_bbox
 from mapping.importer import Progress, TerminalProgress, import_bbox, import_file
 from mapping.osm.overpass import OverpassError
 from mapping.osm.pbf import OsmFileError
+from mapping.osm.poly import PolyFileError, read_poly_area
 
 
 class Command(BaseCommand):
@@ -23,6 +24,14 @@ class Command(BaseCommand):
             "file covers (cameras there that the file lacks are marked removed).",
         )
         parser.add_argument("--file", help="A .osm.pbf, .osm or saved Overpass JSON file.")
+        parser.add_argument(
+            "--area-poly",
+            metavar="FILE.poly",
+            help="with --file: the polygon the extract was cut with (Osmosis .poly, as "
+            "Geofabrik publishes beside each region). Only inside it are cameras the file "
+            "lacks marked removed, and streets and buildings deleted; without it, the "
+            "file's header rectangle counts, neighbours' land included.",
+        )
         parser.add_argument("--overpass-url", help="Overrides settings.OVERPASS_URL.")
         parser.add_argument(
             "--tile-degrees", type=float, help="Overrides settings.OVERPASS_TILE_DEGREES."
@@ -52,6 +61,14 @@ class Command(BaseCommand):
             box = parse_bbox(bbox) if bbox else None
         except BBoxError as error:
             raise CommandError(f"--bbox: {error}") from error
+        area_poly = opts.get("area_poly")
+        if area_poly:
+            if not file or bbox:
+                raise CommandError("--area-poly goes with --file, instead of --bbox")
+            try:
+                box = read_poly_area(area_poly)
+            except PolyFileError as error:
+                raise CommandError(f"--area-poly: {error}; database unchanged") from error
         progress = TerminalProgress("import") if sys.stderr.isatty() else Progress()
         try:
             if file:
