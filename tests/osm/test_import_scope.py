@@ -63,17 +63,25 @@ def test_an_import_recomputes_only_the_cameras_within_reach_of_its_area(town, tm
     assert town_cameras.filter(fov__isnull=False).count() == 3
 
 
-def test_the_cameras_near_a_deleted_building_outside_the_area_are_recomputed(town, tmp_path):
-    """A building crossing the area's edge is deleted with the area's: the cameras by its
-    far end, beyond the area's reach, see past where it stood."""
+def _imported_with_a_warehouse_across_the_edge(town, tmp_path) -> Camera:
+    """Testville imported with building way 80 running from inside its area to 250 m
+    beyond its east edge; returns a camera by that far end, out of the area's reach, its
+    field of view set to the sentinel."""
     edge = TESTVILLE_BBOX.max_lon
     far_end = _east_of(edge, LAT, 250)
     town.node(801, (edge - 0.0005, LAT)).node(802, (far_end, LAT))
     town.node(803, (far_end, LAT + 0.0002)).node(804, (edge - 0.0005, LAT + 0.0002))
     town.way(80, [801, 802, 803, 804, 801], {"building": "warehouse"})
     by_the_far_end = make_camera(location=point(far_end, LAT + 0.0005))
-    import_file(town.write(tmp_path / "with.osm.pbf"))
+    import_file(town.write(tmp_path / "before.osm.pbf"))
     _with_sentinel(by_the_far_end)
+    return by_the_far_end
+
+
+def test_the_cameras_near_a_deleted_building_outside_the_area_are_recomputed(town, tmp_path):
+    """A building crossing the area's edge is deleted with the area's: the cameras by its
+    far end, beyond the area's reach, see past where it stood."""
+    by_the_far_end = _imported_with_a_warehouse_across_the_edge(town, tmp_path)
 
     del town.ways[80]
     summary = import_file(town.write(tmp_path / "without.osm.pbf"))
@@ -161,14 +169,7 @@ def test_a_regional_update_leaves_the_same_derived_data_as_recomputing_everythin
 def test_the_cameras_by_a_reshaped_building_s_former_outline_are_recomputed(town, tmp_path):
     """A building kept under its id but redrawn elsewhere, beyond the area's reach: the
     cameras where it stood see past it now."""
-    edge = TESTVILLE_BBOX.max_lon
-    far_end = _east_of(edge, LAT, 250)
-    town.node(801, (edge - 0.0005, LAT)).node(802, (far_end, LAT))
-    town.node(803, (far_end, LAT + 0.0002)).node(804, (edge - 0.0005, LAT + 0.0002))
-    town.way(80, [801, 802, 803, 804, 801], {"building": "warehouse"})
-    by_the_far_end = make_camera(location=point(far_end, LAT + 0.0005))
-    import_file(town.write(tmp_path / "before.osm.pbf"))
-    _with_sentinel(by_the_far_end)
+    by_the_far_end = _imported_with_a_warehouse_across_the_edge(town, tmp_path)
 
     # The same way, now a small square well inside the area.
     town.way(80, town.square(810, at(-3, 0), 0.0001), {"building": "warehouse"}, version=2)
