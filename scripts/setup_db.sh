@@ -61,6 +61,8 @@ if [ "${ANGLEMORT_TUNE_POSTGRES:-1}" != "0" ]; then
   SHARED_MB=$(( MEM_MB / 4 )); [ "$SHARED_MB" -gt 8192 ] && SHARED_MB=8192
   [ "$SHARED_MB" -lt 128 ] && SHARED_MB=128
   CACHE_MB=$(( MEM_MB / 2 ))
+  # PostgreSQL's own rule (a 32nd of the shared buffers) without its 16 MB cap, up to 128 MB.
+  WAL_BUFFERS_MB=$(( SHARED_MB / 32 )); [ "$WAL_BUFFERS_MB" -gt 128 ] && WAL_BUFFERS_MB=128
   psql_admin "-c \"alter system set shared_buffers = '${SHARED_MB}MB'\"" \
     "-c \"alter system set effective_cache_size = '${CACHE_MB}MB'\"" \
     "-c \"alter system set work_mem = '16MB'\"" \
@@ -69,14 +71,15 @@ if [ "${ANGLEMORT_TUNE_POSTGRES:-1}" != "0" ]; then
     "-c \"alter system set jit = off\"" \
     "-c \"alter system set max_wal_size = '8GB'\"" \
     "-c \"alter system set wal_writer_delay = '10ms'\"" \
+    "-c \"alter system set wal_buffers = '${WAL_BUFFERS_MB}MB'\"" \
     "-c 'select pg_reload_conf()'" >/dev/null
   if as_postgres "psql -p $DB_PORT -tAc 'select count(*) from pg_settings where pending_restart'" | grep -qv '^0$'; then
     if command -v pg_ctlcluster >/dev/null 2>&1; then
-      echo "Restarting PostgreSQL $PG_VERSION/$CLUSTER to apply shared_buffers = ${SHARED_MB}MB."
+      echo "Restarting PostgreSQL $PG_VERSION/$CLUSTER to apply shared_buffers = ${SHARED_MB}MB, wal_buffers = ${WAL_BUFFERS_MB}MB."
       pg_ctlcluster "$PG_VERSION" "$CLUSTER" restart
       wait_for_server
     else
-      echo "shared_buffers = ${SHARED_MB}MB applies at the server's next restart."
+      echo "shared_buffers = ${SHARED_MB}MB and wal_buffers = ${WAL_BUFFERS_MB}MB apply at the server's next restart."
     fi
   fi
 fi

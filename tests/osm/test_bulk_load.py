@@ -120,6 +120,26 @@ def test_the_level_by_level_fill_counts_every_kind_of_camera_like_a_recount():
     assert written == len([row for row in recounted if row[0] == "cell"])
 
 
+def test_the_fill_leaves_the_session_as_it_found_it():
+    _without_cameras()
+    make_camera(location=point(2.35, 48.85))
+    empty_aggregate()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '5MB'")
+        first_fill.fill_from_cameras(cursor)
+        cursor.execute(
+            "SELECT current_setting('work_mem'), to_regclass(%s)",
+            [f"pg_temp.{first_fill.FINE_CELLS}"],
+        )
+        work_mem, scratch_table = cursor.fetchone()
+        # A second fill in the same transaction finds no table left in its way.
+        empty_aggregate()
+        assert first_fill.fill_from_cameras(cursor) == len(first_fill.AGGREGATE_LEVELS)
+
+    assert (work_mem, scratch_table) == ("5MB", None)
+
+
 def test_the_aggregate_gets_its_primary_key_and_indexes_back_after_the_fill():
     indexes, constraints = (
         _index_definitions("mapping_densitycell"),
