@@ -120,6 +120,22 @@ def test_the_level_by_level_fill_counts_every_kind_of_camera_like_a_recount():
     assert written == len([row for row in recounted if row[0] == "cell"])
 
 
+def test_the_fill_writes_the_cells_on_disk_in_key_order():
+    _without_cameras()
+    for n in range(12):  # far apart and out of order, so that no level is one cell
+        make_camera(location=point(170.0 - n * 29.3, (-1) ** n * (n * 7.1)), camera_type="dome")
+        make_camera(location=point(-3.0 + n * 0.011, 40.0 - n * 0.007), camera_type="fixed")
+    empty_aggregate()
+
+    with connection.cursor() as cursor:
+        first_fill.fill_from_cameras(cursor)
+        cursor.execute("SELECT level, cell_x, cell_y, dims FROM mapping_densitycell ORDER BY ctid")
+        on_disk = cursor.fetchall()
+
+    assert len(on_disk) > 12 * len(first_fill.AGGREGATE_LEVELS)
+    assert on_disk == sorted(on_disk)
+
+
 def test_the_fill_leaves_the_session_as_it_found_it():
     _without_cameras()
     make_camera(location=point(2.35, 48.85))
