@@ -366,7 +366,7 @@ def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter
     fill_density = first_fill.aggregate_is_empty(cursor)
     with bulk_load.indexes_built_after(cursor, CAMERA_TABLE):
         if fill_density:
-            with first_fill.insert_trigger_disabled(cursor):
+            with first_fill.insert_trigger_dropped(cursor):
                 inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)
         else:
             inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)

@@ -10,13 +10,15 @@ the server allows it) uses the trigger's own tile and dims SQL, so both ways put
 camera in the same cell; tests compare the result with rebuild_density_cells.
 
 The caller inserts the cameras with the trigger told to stand aside
-(insert_trigger_disabled), then calls fill_from_cameras, in the same transaction.
+(insert_trigger_dropped), then calls fill_from_cameras, in the same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from psycopg import sql
 
 from mapping import bulk_load
 from mapping.density import totals
@@ -107,24 +109,52 @@ def _insert_trigger() -> tuple[str, str]:
     return Camera._meta.db_table, trigger.get_pgid(Camera)
 
 
+# The trigger as PostgreSQL would recreate it, its comment (pgtrigger keeps the hash of
+# its definition there) and whether it is enabled.
+TRIGGER_STATE = """
+SELECT pg_get_triggerdef(t.oid), obj_description(t.oid, 'pg_trigger'), t.tgenabled
+FROM pg_trigger AS t
+WHERE t.tgrelid = %s::regclass AND t.tgname = %s
+"""
+# ALTER TABLE ... {} TRIGGER for each pg_trigger.tgenabled but the default, 'O'.
+_ENABLED_STATES = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+
+
 @contextmanager
-def insert_trigger_disabled(cursor) -> Iterator[None]:
+def insert_trigger_dropped(cursor) -> Iterator[None]:
     """Statements in the body insert cameras without the density trigger counting them.
 
-    The trigger is switched off for the body (ALTER TABLE ... DISABLE TRIGGER, inside the
-    caller's transaction: other sessions never see it off) rather than told to return at
-    once (pgtrigger.ignore): a statement trigger with a transition table has PostgreSQL
-    keep a copy of every inserted row for it, fired or not. For the 2.5 million synthetic
-    cameras that copy cost about 7 s of a 33 s COPY. The caller holds the table locked
-    (ALTER TABLE waits for a lock that blocks other writers). Not switched back on if the
-    body raises: the transaction then rolls back, and the switch with it.
+    The trigger is dropped for the body and created again after it, exactly as it was
+    (definition read back with pg_get_triggerdef, comment, enabled state), inside the
+    caller's transaction: other sessions never see it gone, and a rollback brings it
+    back. Neither told to return at once (pgtrigger.ignore) nor disabled (ALTER TABLE
+    ... DISABLE TRIGGER): PostgreSQL still keeps a copy of every inserted row for a
+    statement trigger's transition table while the trigger exists, fired or not,
+    enabled or not. For the 2.5 million synthetic cameras that copy was about 1.2 GB written
+    to a temporary file during the COPY, a fifth of the server's time in it (perf). The
+    caller holds the table locked (DROP TRIGGER takes a lock that blocks other writers).
     """
-    bulk_load.require_transaction("disabling a trigger")
+    bulk_load.require_transaction("dropping a trigger")
     bulk_load.settle_pending_checks(cursor)
     table, trigger = _insert_trigger()
-    cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+    cursor.execute(TRIGGER_STATE, [table, trigger])
+    definition, comment, enabled = cursor.fetchone()
+    names = {"trigger": sql.Identifier(trigger), "table": sql.Identifier(table)}
+    cursor.execute(sql.SQL("DROP TRIGGER {trigger} ON {table}").format(**names))
     yield
-    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+    cursor.execute(definition)
+    if comment is not None:
+        cursor.execute(
+            sql.SQL("COMMENT ON TRIGGER {trigger} ON {table} IS {comment}").format(
+                comment=sql.Literal(comment), **names
+            )
+        )
+    if enabled in _ENABLED_STATES:
+        cursor.execute(
+            sql.SQL("ALTER TABLE {table} {state} TRIGGER {trigger}").format(
+                state=sql.SQL(_ENABLED_STATES[enabled]), **names
+            )
+        )
 
 
 def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
@@ -136,21 +166,21 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
     here, inside the import's transaction; density readers wait for its commit, as
     readers of the camera table do (there is nothing to read yet).
     """
-    with (
-        work_memory(cursor, FILL_WORK_MEM),
-        bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
-        bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
-    ):
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{FINE_CELLS}")
-        cursor.execute(fine_cells_sql(cameras))
-        cursor.execute(first_fill_sql(FINE_CELLS))
-        written = cursor.rowcount
-        cursor.execute(f"DROP TABLE pg_temp.{FINE_CELLS}")
-    # The totals are the cells summed over their dims: any left without cells are stale.
-    cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
-    with (
-        bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
-        bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
-    ):
-        cursor.execute(totals.fill_from_cells_sql(DENSITY_TABLE))
+    with work_memory(cursor, FILL_WORK_MEM):
+        with (
+            bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
+            bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{FINE_CELLS}")
+            cursor.execute(fine_cells_sql(cameras))
+            cursor.execute(first_fill_sql(FINE_CELLS))
+            written = cursor.rowcount
+            cursor.execute(f"DROP TABLE pg_temp.{FINE_CELLS}")
+        # The totals are the cells summed over their dims: any left without cells are stale.
+        cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
+        with (
+            bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
+            bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
+        ):
+            cursor.execute(totals.fill_from_cells_sql(DENSITY_TABLE))
     return written

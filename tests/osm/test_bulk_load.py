@@ -7,6 +7,8 @@ Each test empties the camera table inside its own transaction (rolled back after
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -193,60 +195,126 @@ def test_a_duplicate_cell_fails_the_primary_key_rebuild():
     assert "mapping_densitycell_pkey" in names  # rolled back with the savepoint, key included
 
 
-def _insert_trigger_state() -> str:
-    """pg_trigger.tgenabled of the density insert trigger: 'O' on, 'D' off."""
+def _insert_trigger_state() -> tuple[str, str, str] | None:
+    """The density insert trigger's definition, comment and enabled state; None if gone."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT t.tgenabled FROM pg_trigger AS t WHERE t.tgrelid = 'mapping_camera'::regclass"
+            "SELECT pg_get_triggerdef(t.oid), obj_description(t.oid, 'pg_trigger'), t.tgenabled"
+            " FROM pg_trigger AS t WHERE t.tgrelid = 'mapping_camera'::regclass"
             " AND t.tgname LIKE 'pgtrigger_density_insert_%%'"
         )
-        (state,) = cursor.fetchone()
-    return state
+        return cursor.fetchone()
 
 
-def test_the_insert_trigger_stands_aside_only_inside_the_block():
+def _temp_bytes() -> int:
+    """What this database's sessions have written to temporary files, by the last flush.
+
+    A session sends its statistics when it goes idle after a transaction: call it
+    outside one, after the statements it measures have ended theirs.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")  # at this statement's end
+        cursor.execute("SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_the_insert_trigger_is_gone_only_inside_the_block_and_comes_back_as_it_was():
+    installed = _insert_trigger_state()
+    assert installed is not None
+    definition, comment, enabled = installed
+    assert "REFERENCING NEW TABLE" in definition
+    assert comment and enabled == "O"  # pgtrigger's hash of its definition
     # A camera deleted earlier in the transaction leaves deferred foreign-key checks
-    # pending, which ALTER TABLE refuses to run over.
+    # pending, which DROP TRIGGER refuses to run over.
     make_camera()
     _without_cameras()
     with (
         transaction.atomic(),
         connection.cursor() as cursor,
-        first_fill.insert_trigger_disabled(cursor),
+        first_fill.insert_trigger_dropped(cursor),
     ):
-        assert _insert_trigger_state() == "D"
+        assert _insert_trigger_state() is None
         make_camera()
     assert not DensityCell.objects.exists()
-    assert _insert_trigger_state() == "O"
+    assert _insert_trigger_state() == installed
     make_camera()
     assert DensityCell.objects.exists()
 
 
-def test_a_failure_inside_the_block_leaves_the_insert_trigger_on():
+def test_a_disabled_insert_trigger_comes_back_disabled():
+    table, trigger = first_fill._insert_trigger()
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        disabled = _insert_trigger_state()
+        with transaction.atomic(), first_fill.insert_trigger_dropped(cursor):
+            pass
+    assert disabled[2] == "D"
+    assert _insert_trigger_state() == disabled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_inserted_without_the_trigger_are_not_kept_for_a_transition_table():
+    """1.2 GB of temporary file for the 2.5 million synthetic cameras, trigger disabled."""
+    source = (
+        "SELECT 'community', ST_SetSRID(ST_MakePoint(n * 1e-5, 45), 4326), '', 'camera', '',"
+        " '', '', '{}', repeat('x', 200), '', '{}', '', '', '', '', 'active', 0, now(), now(),"
+        " now(), '{}' FROM generate_series(1, 20000) AS n"
+    )
+    insert = (
+        "INSERT INTO mapping_camera (source, location, surveillance, surveillance_type, zone,"
+        " camera_type, mount, directions, operator, operator_type, capabilities, vendor, name,"
+        f" ref, fixme, status, confirmations, first_seen, last_seen, updated_at, tags) {source}"
+    )
+    table, trigger = first_fill._insert_trigger()
+
+    def kept(stand_aside, statement: str = insert) -> int:
+        before = _temp_bytes()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64kB'")  # a transition table spills at once
+            with stand_aside(cursor):
+                cursor.execute(statement)
+            transaction.set_rollback(True)
+        _temp_bytes()  # flushes the statistics of the transaction just ended
+        return _temp_bytes() - before
+
+    @contextmanager
+    def disabled(cursor):
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        yield
+
+    # generate_series spills its own rows too, with so little memory.
+    source_alone = kept(lambda cursor: nullcontext(), f"SELECT count(*) FROM ({source}) AS s")
+    assert kept(disabled) > source_alone + 20000 * 200  # the measure sees the copy
+    assert kept(first_fill.insert_trigger_dropped) == source_alone
+
+
+def test_a_failure_inside_the_block_leaves_the_insert_trigger_as_it_was():
+    installed = _insert_trigger_state()
     _without_cameras()
     with (  # noqa: PT012 - the failure is raised inside the block on purpose
         pytest.raises(ZeroDivisionError),
         transaction.atomic(),
         connection.cursor() as cursor,
-        first_fill.insert_trigger_disabled(cursor),
+        first_fill.insert_trigger_dropped(cursor),
     ):
         make_camera()
         1 / 0  # noqa: B018
-    assert _insert_trigger_state() == "O"
+    assert _insert_trigger_state() == installed
     make_camera()
     assert DensityCell.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_insert_trigger_is_only_disabled_inside_a_transaction():
-    """Outside one, nothing would switch it back on should the load fail."""
+def test_the_insert_trigger_is_only_dropped_inside_a_transaction():
+    """Outside one, nothing would bring it back should the load fail."""
+    installed = _insert_trigger_state()
     with (
         connection.cursor() as cursor,
         pytest.raises(RuntimeError, match="inside a transaction"),
-        first_fill.insert_trigger_disabled(cursor),
+        first_fill.insert_trigger_dropped(cursor),
     ):
         pass
-    assert _insert_trigger_state() == "O"
+    assert _insert_trigger_state() == installed
 
 
 def _load_twice(osm_id: int) -> None:
