@@ -55,6 +55,20 @@ def settle_pending_checks(cursor) -> None:
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+@contextmanager
+def local_setting(cursor, name: str, value: str) -> Iterator[None]:
+    """The server setting name is value for the body, then what it was.
+
+    Local to the caller's transaction (set_config(..., true)): if the body raises, the
+    rollback puts it back.
+    """
+    cursor.execute("SELECT current_setting(%s)", [name])
+    (before,) = cursor.fetchone()
+    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    cursor.execute("SELECT set_config(%s, %s, true)", [name, before])
+
+
 def lock_if_empty(cursor, table: str) -> bool:
     """Whether table holds no row; if so, it stays locked against every other session.
 

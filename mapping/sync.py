@@ -333,11 +333,8 @@ def without_nested_loops(cursor) -> Iterator[None]:
     longer than the probes on a city (a few hundred rows either side). The setting is
     local to the transaction: if the body raises, the rollback puts it back.
     """
-    cursor.execute("SELECT current_setting('enable_nestloop')")
-    (before,) = cursor.fetchone()
-    cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
-    yield
-    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [before])
+    with bulk_load.local_setting(cursor, "enable_nestloop", "off"):
+        yield
 
 
 def _stage_cameras(cursor, extract: OsmExtract, unparsed: Counter[str]) -> int:

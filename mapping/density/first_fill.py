@@ -86,16 +86,6 @@ def first_fill_sql(fine: str = FINE_CELLS) -> str:
     """
 
 
-@contextmanager
-def work_memory(cursor, amount: str) -> Iterator[None]:
-    """work_mem is amount for the body, then what it was (within the transaction)."""
-    cursor.execute("SELECT current_setting('work_mem')")
-    (before,) = cursor.fetchone()
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [amount])
-    yield
-    cursor.execute("SELECT set_config('work_mem', %s, true)", [before])
-
-
 def aggregate_is_empty(cursor) -> bool:
     cursor.execute(AGGREGATE_IS_EMPTY)
     return cursor.fetchone()[0]
@@ -166,7 +156,7 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
     here, inside the import's transaction; density readers wait for its commit, as
     readers of the camera table do (there is nothing to read yet).
     """
-    with work_memory(cursor, FILL_WORK_MEM):
+    with bulk_load.local_setting(cursor, "work_mem", FILL_WORK_MEM):
         with (
             bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
             bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
