@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from mapping.camera_queries import CameraFilters
 from mapping.models import (
     CameraStatus,
@@ -132,8 +134,9 @@ def dims_statistics_expressions() -> list[str]:
     return [_dimension_sql(dimension, "dims") for dimension in DIMENSIONS]
 
 
-def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[str], list]:
-    """WHERE conditions on ``column`` for the filters the aggregate serves, and their params."""
+def _tests(filters: CameraFilters) -> tuple[list[tuple[Dimension, list[int]]], int]:
+    """Per packed column, the value indexes the filters keep; and the capability bits,
+    any of which keeps a row (0: no capability asked)."""
     requested = {
         "source": filters.sources,
         "status": filters.statuses,
@@ -141,17 +144,34 @@ def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[
         "surveillance_type": filters.surveillance_types,
         "camera_type": filters.camera_types,
     }
-    conditions: list[str] = []
-    params: list = []
-    for dimension in DIMENSIONS:
-        values = requested[dimension.column]
-        if values:
-            conditions.append(f"{_dimension_sql(dimension, column)} = ANY(%s)")
-            params.append([dimension.index(value) for value in values])
-    if filters.capabilities:
-        bits = 0
-        for capability in filters.capabilities:
-            bits |= 1 << (CAPABILITY_SHIFT + CAPABILITIES.index(capability))
+    tests = [
+        (dimension, [dimension.index(value) for value in requested[dimension.column]])
+        for dimension in DIMENSIONS
+        if requested[dimension.column]
+    ]
+    bits = 0
+    for capability in filters.capabilities:
+        bits |= 1 << (CAPABILITY_SHIFT + CAPABILITIES.index(capability))
+    return tests, bits
+
+
+def dims_conditions(filters: CameraFilters, column: str = "dims") -> tuple[list[str], list]:
+    """WHERE conditions on ``column`` for the filters the aggregate serves, and their params."""
+    tests, bits = _tests(filters)
+    conditions = [f"{_dimension_sql(dimension, column)} = ANY(%s)" for dimension, _ in tests]
+    params: list = [indexes for _, indexes in tests]
+    if bits:
         conditions.append(f"({column} & %s) <> 0")
         params.append(bits)
     return conditions, params
+
+
+def dims_match(filters: CameraFilters, dims: np.ndarray) -> np.ndarray:
+    """Which of the dims values the conditions of dims_conditions keep, by numpy."""
+    tests, bits = _tests(filters)
+    keep = np.ones(len(dims), dtype=bool)
+    for dimension, indexes in tests:
+        keep &= np.isin((dims >> dimension.shift) & dimension.mask, indexes)
+    if bits:
+        keep &= (dims & bits) != 0
+    return keep

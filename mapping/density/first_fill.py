@@ -5,9 +5,11 @@ finest cell over the 14 aggregated levels (a row per camera and level, about 700
 rows for 50,000 cameras) and groups them all at once. When the aggregate is empty and
 every camera is new (a first import into an empty table), each level can instead be
 summed from the one below it, a cell's parent being (x >> 1, y >> 1): the same counts,
-from about a quarter of the rows. The finest level (counted first, in parallel where
-the server allows it) uses the trigger's own tile and dims SQL, so both ways put every
-camera in the same cell; tests compare the result with rebuild_density_cells.
+from about a quarter of the rows. PostgreSQL counts the cameras into the finest level
+(in parallel where the server allows it) with the trigger's own tile and dims SQL, so
+both ways put every camera in the same cell; numpy sums the coarser levels and the
+totals from it (rollup.py, integers only), and both go back in with a binary COPY, in
+key order. Tests compare the result with rebuild_density_cells.
 
 The caller inserts the cameras with the trigger told to stand aside
 (insert_trigger_dropped), then calls fill_from_cameras, in the same transaction.
@@ -18,35 +20,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 from psycopg import sql
 
-from mapping import bulk_load
-from mapping.density import totals
+from mapping import bulk_load, copy_binary
+from mapping.density import rollup, totals
 from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL
 from mapping.density.dimensions import dims_sql
 from mapping.density.triggers import DENSITY_TABLE, tile_x_sql, tile_y_sql
 
 INSERT_TRIGGER_NAME = "density_insert"
 AGGREGATE_IS_EMPTY = f"SELECT NOT EXISTS (SELECT 1 FROM {DENSITY_TABLE})"
-# The cameras counted into their finest cells, for the fill's own statements.
-FINE_CELLS = "import_density_fine"
-# The fill's hash tables and sorts (1.1 million finest cells and 3 million rows for the
-# 2.5 million synthetic cameras) in memory: spilled to disk, beside the import's own
-# writes, the fill took from 8.7 to 21 s. Half what an index build sorts in (bulk_load).
+# The finest cells' hash table (1.1 million cells for the 2.5 million synthetic cameras) in
+# memory: spilled to disk, beside the import's own writes, the fill took from 8.7 to 21 s.
+# Half what an index build sorts in (bulk_load).
 FILL_WORK_MEM = "256MB"
+CELL_COLUMNS = ("level", "cell_x", "cell_y", "dims", "camera_count")
+TOTAL_COLUMNS = ("level", "cell_x", "cell_y", "camera_count")
 
 
-def fine_cells_sql(cameras: str = "mapping_camera") -> str:
-    """CREATE TEMP TABLE FINE_CELLS AS the cameras counted into their finest cells.
+def fine_cells_query(cameras: str = "mapping_camera") -> str:
+    """SELECT of the cameras counted into their finest cells.
 
-    A statement of its own, apart from the INSERT: PostgreSQL does not run an INSERT's
-    SELECT in parallel, but it does a CREATE TABLE AS, and this scan (every camera's
-    tile, a tangent and an arcsinh each) is most of the fill's work: 4.1 s alone and
-    2.8 s with two workers on the 2.5 million synthetic cameras.
+    Read with a COPY, which PostgreSQL runs in parallel (an INSERT's SELECT it does not):
+    this scan, every camera's tile with a tangent and an arcsinh each, is most of the
+    fill's work in the server, 4.7 s alone and 2.7-3.2 s with two workers on the 2.5
+    million synthetic cameras.
     """
     scale = f"{float(2**FINE_LEVEL)}::float8"
     return f"""
-        CREATE TEMP TABLE {FINE_CELLS} ON COMMIT DROP AS
         SELECT {tile_x_sql("c.location", scale)} AS cell_x,
                {tile_y_sql("c.location", scale)} AS cell_y,
                {dims_sql("c")} AS dims, count(*)::int AS n
@@ -55,35 +57,37 @@ def fine_cells_sql(cameras: str = "mapping_camera") -> str:
     """
 
 
-def first_fill_sql(fine: str = FINE_CELLS) -> str:
-    """INSERT of every aggregated level's cells, each summed from the one below it."""
-    levels, below = [], fine
-    for level in reversed(AGGREGATE_LEVELS[:-1]):
-        levels.append(
-            f"""level_{level} AS MATERIALIZED (
-            SELECT cell_x >> 1 AS cell_x, cell_y >> 1 AS cell_y, dims, sum(n)::int AS n
-            FROM {below}
-            GROUP BY 1, 2, 3
-        )"""
-        )
-        below = f"level_{level}"
-    # In key order, as the trigger's upserts leave them over time: a map view reads a range
-    # of the key, and cells stored in that order sit on a few table pages. Each level is
-    # sorted on its own and the levels follow one another in order (PostgreSQL appends
-    # UNION ALL branches as written; only the rows' order on disk depends on it, no count):
-    # one sort of every level's rows, led by the level, compared most pairs on their
-    # later keys, and took 10-11 s of a 3-million-row fill where these take 7-9.
-    every_level = " UNION ALL ".join(
-        f"(SELECT {level}, cell_x, cell_y, dims, n FROM "
-        + (fine if level == FINE_LEVEL else f"level_{level}")
-        + " ORDER BY 2, 3, 4)"
-        for level in AGGREGATE_LEVELS
+def _fine_cells(cursor, cameras: str) -> rollup.LevelCells:
+    x, y, dims, n = copy_binary.fetch_columns(cursor, fine_cells_query(cameras), ("integer",) * 4)
+    return rollup.LevelCells(FINE_LEVEL, x, y, dims, n)
+
+
+def _level(level: int, count: int) -> tuple[str, np.ndarray]:
+    return ("smallint", np.full(count, level, dtype=np.int64))
+
+
+def _cell_rows(cells: rollup.LevelCells) -> bytes:
+    return copy_binary.encode_rows(
+        [
+            _level(cells.level, len(cells.n)),
+            ("integer", cells.x),
+            ("integer", cells.y),
+            ("integer", cells.dims),
+            ("integer", cells.n),
+        ]
     )
-    return f"""
-        INSERT INTO {DENSITY_TABLE} (level, cell_x, cell_y, dims, camera_count)
-        WITH {", ".join(levels)}
-        {every_level}
-    """
+
+
+def _total_rows(cells: rollup.LevelCells) -> bytes:
+    summed = totals.totals_of(cells)
+    return copy_binary.encode_rows(
+        [
+            _level(summed.level, len(summed.n)),
+            ("integer", summed.x),
+            ("integer", summed.y),
+            ("integer", summed.n),
+        ]
+    )
 
 
 def aggregate_is_empty(cursor) -> bool:
@@ -161,16 +165,15 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
             bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
             bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
         ):
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{FINE_CELLS}")
-            cursor.execute(fine_cells_sql(cameras))
-            cursor.execute(first_fill_sql(FINE_CELLS))
-            written = cursor.rowcount
-            cursor.execute(f"DROP TABLE pg_temp.{FINE_CELLS}")
+            levels = rollup.roll_up(_fine_cells(cursor, cameras), AGGREGATE_LEVELS)
+            copy_binary.copy_rows(cursor, DENSITY_TABLE, CELL_COLUMNS, map(_cell_rows, levels))
         # The totals are the cells summed over their dims: any left without cells are stale.
         cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
         with (
             bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
             bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
         ):
-            cursor.execute(totals.fill_from_cells_sql(DENSITY_TABLE))
-    return written
+            copy_binary.copy_rows(
+                cursor, totals.TOTALS_TABLE, TOTAL_COLUMNS, map(_total_rows, levels)
+            )
+    return sum(len(cells.n) for cells in levels)

@@ -12,6 +12,8 @@ exact as the cells it sums (tests recount both).
 from __future__ import annotations
 
 from mapping.camera_queries import CameraFilters
+from mapping.density import rollup
+from mapping.density.rollup import LevelCells, LevelTotals
 
 TOTALS_TABLE = "mapping_densitytotal"
 
@@ -30,10 +32,14 @@ def serves(filters: CameraFilters) -> bool:
     )
 
 
+# The cameras the totals count.
+COUNTED = CameraFilters(statuses=("active",))
+
+
 def _active_condition(dims: str) -> str:
     from mapping.density.dimensions import dims_conditions
 
-    (condition,), (values,) = dims_conditions(CameraFilters(statuses=("active",)), dims)
+    (condition,), (values,) = dims_conditions(COUNTED, dims)
     # A constant from the model's choices, not a parameter: these statements run in triggers.
     return condition.replace("%s", "'{" + ",".join(map(str, values)) + "}'::int[]")
 
@@ -45,6 +51,13 @@ def total_insert_sql(fine: str, upsert: bool = True) -> str:
 
     where = _active_condition("fine.dims")
     return levels_insert_sql(TOTALS_TABLE, "total", fine, upsert, dims=False, where=where)
+
+
+def totals_of(cells: LevelCells) -> LevelTotals:
+    """One level's totals from its cells, by numpy: the rows fill_from_cells_sql writes."""
+    from mapping.density.dimensions import dims_match
+
+    return rollup.totals(cells, dims_match(COUNTED, cells.dims))
 
 
 def fill_from_cells_sql(cells_table: str) -> str:
