@@ -168,3 +168,21 @@ def test_boxes_of_active_cameras_are_counted_and_paged_from_the_position_index_a
     assert "Index Only Scan using camera_active_position" in plan
     # The partial index's condition is the query's: nothing is left to test per entry.
     assert "Filter" not in plan
+
+
+def test_only_the_fields_of_view_there_are_get_indexed():
+    # GeoDjango drops the condition of an index on a geometry named in fields: the model
+    # names it as an expression. Should that change, this index would cover every camera.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index AS i"
+            " JOIN pg_attribute AS a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)"
+            " WHERE i.indrelid = 'mapping_camera'::regclass AND a.attname = 'fov'"
+        )
+        definitions = [definition for (definition,) in cursor.fetchall()]
+
+    assert definitions == [
+        "CREATE INDEX camera_fov ON public.mapping_camera USING gist (fov) WHERE (fov IS NOT NULL)"
+    ]
