@@ -47,6 +47,9 @@ def encode_rows(columns: Sequence[tuple[str, np.ndarray]]) -> bytes:
     for k, (name, values) in enumerate(columns):
         if len(values) != count:
             raise ValueError("every column needs as many values as the first")
+        limits = np.iinfo(np.dtype(INTEGER_TYPES[name]))
+        if count and (values.min() < limits.min or values.max() > limits.max):
+            raise ValueError(f"column {k} holds values beyond the range of {name}")
         rows[f"length_{k}"] = np.dtype(INTEGER_TYPES[name]).itemsize
         rows[f"value_{k}"] = values
     return rows.tobytes()

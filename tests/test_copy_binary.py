@@ -39,6 +39,11 @@ def test_a_row_is_its_field_count_then_each_field_length_and_big_endian_value():
     assert rows == struct.pack(">hihii", 2, 2, 5, 4, -2)
 
 
+def test_values_beyond_a_column_type_are_refused_not_wrapped():
+    with pytest.raises(ValueError, match="beyond the range of integer"):
+        copy_binary.encode_rows([("integer", np.array([1, 2**31]))])
+
+
 def test_columns_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="as many values"):
         copy_binary.encode_rows([("integer", np.arange(3)), ("integer", np.arange(2))])
