@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from operator import attrgetter
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -22,11 +23,33 @@ from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
 SURVEILLANCE = "surveillance"
+MEMBER_TYPES = {"n": "node", "w": "way", "r": "relation"}
 OSM_SUFFIXES = (".pbf", ".osm", ".bz2", ".gz", ".o5m", ".opl")
 
 
 class OsmFileError(ValueError):
     """The file cannot be read as OpenStreetMap data; the message says why."""
+
+
+class NegativeIdError(Exception):
+    """An object we would keep, or one it is made of, has a negative id.
+
+    Negative ids are what an editor (JOSM) gives objects not yet uploaded to
+    OpenStreetMap: they are numbered from -1 again in every session, so two files reuse
+    them for different objects, and the object gets another id once uploaded. Stored as
+    an OpenStreetMap identity, one file's camera -1 would be updated by the next file's
+    camera -1, and the uploaded camera would come back as a second one. osmium keeps no
+    location for a negative node either, so the ways made of them would be lost without
+    a word.
+    """
+
+    def __init__(self, osm_type: str, osm_id: int, part_of: str = "") -> None:
+        self.osm_type, self.osm_id, self.part_of = osm_type, osm_id, part_of
+        super().__init__(
+            f"{osm_type} {osm_id}{part_of} has a negative id, the mark of an object not yet "
+            "uploaded to OpenStreetMap (an editor's save, e.g. JOSM); upload it first and "
+            "import the data downloaded after the upload"
+        )
 
 
 def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
@@ -40,9 +63,34 @@ def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
         location = node.location
         if location.valid():
             runs[-1].append((node.ref, location.lon, location.lat))
-        elif runs[-1]:
-            runs.append([])
+        else:
+            if node.ref < 0:  # osmium keeps no location for these: not the extract's edge
+                raise NegativeIdError("node", node.ref, f" (in way {way.id})")
+            if runs[-1]:
+                runs.append([])
     return [run for run in runs if len(run) > 1]
+
+
+def _refuse_negative_ids(element, with_members: bool = True) -> None:
+    """A way or relation that we read, or with_members any object it is made of, with a
+    negative id.
+
+    Only ways and relations with a key we use reach Python, and are checked once each.
+    A full read does not go through its ways' nodes here (that took a quarter of the
+    Helsinki file's read): _valid_nodes meets a negative node as one without a location.
+    """
+    kind = "way" if isinstance(element, osmium.osm.Way) else "relation"
+    if element.id < 0:
+        raise NegativeIdError(kind, element.id)
+    if not with_members:
+        return
+    if kind == "way":
+        refs = ((node.ref, "node") for node in element.nodes)
+    else:
+        refs = ((member.ref, MEMBER_TYPES[member.type]) for member in element.members)
+    for ref, member_kind in refs:
+        if ref < 0:
+            raise NegativeIdError(member_kind, ref, f" (in {kind} {element.id})")
 
 
 def _centroid(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -89,6 +137,7 @@ class _ExtractHandler(_CameraNodes):
         self.wkb = osmium.geom.WKBFactory()
 
     def way(self, way) -> None:
+        _refuse_negative_ids(way, with_members=False)
         tags = way.tags
         if tags.get("man_made") == SURVEILLANCE:
             points = [(lon, lat) for run in _valid_nodes(way) for _, lon, lat in run]
@@ -104,6 +153,11 @@ class _ExtractHandler(_CameraNodes):
             name = tags.get("name", "")
             for run in _valid_nodes(way):
                 self.extract.ways.append(WayNodes(way.id, highway, name, tuple(run)))
+
+    def relation(self, relation) -> None:
+        # Only camera and building relations get here (C++ filters); osmium assembles
+        # their areas, this only checks what they are made of.
+        _refuse_negative_ids(relation)
 
     def area(self, area) -> None:
         tags = area.tags
@@ -149,9 +203,11 @@ class _CamerasWithoutLocations(_CameraNodes):
         self.writer: osmium.BackReferenceWriter | None = None
 
     def way(self, way) -> None:
+        _refuse_negative_ids(way)
         self._keep(way)
 
     def relation(self, relation) -> None:
+        _refuse_negative_ids(relation)
         self._keep(relation)
 
     def _keep(self, element) -> None:
@@ -259,10 +315,24 @@ def read_osm_file(
             else:
                 handler = _ExtractHandler(extract)
                 handler.apply_file(str(path), locations=True, idx=index, filters=_filters())
+        _refuse_negative_camera_nodes(extract.cameras)
+    except NegativeIdError as error:
+        raise OsmFileError(f"{path}: {error}") from error
     except RuntimeError as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))
     return extract
+
+
+def _refuse_negative_camera_nodes(cameras: list[CameraElement]) -> None:
+    """Checked after the read, not in the node callback, the hottest loop of a big import.
+
+    Camera ways and relations were checked as they were read: a negative id left among
+    the cameras is a node's.
+    """
+    negative = min(map(attrgetter("osm_id"), cameras), default=0)
+    if negative < 0:
+        raise NegativeIdError("node", negative)
 
 
 def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:

@@ -153,3 +153,18 @@ def test_progress_bar_counts_every_step(town, tmp_path):
     import_file(town.write(tmp_path / "town.osm"), progress=progress)
     assert progress.done == 3  # file read, database written, derived data
     assert "import" in screen.getvalue()
+
+
+def test_import_osm_refuses_a_file_of_objects_not_yet_uploaded_and_changes_nothing(town, tmp_path):
+    run("import_osm", "--file", str(town.write(tmp_path / "town.osm")))
+    stored = sorted(Camera.objects.values_list("osm_id", "status"))
+    town.camera(-1, at(1, 1), tags={"surveillance": "public"})  # what JOSM numbers a new node
+    del town.nodes[103]  # and the camera it no longer has, which a real import marks removed
+    josm = town.write(tmp_path / "josm.osm")
+
+    for cameras_only in ((), ("--cameras-only",)):
+        with pytest.raises(
+            CommandError, match=r"database unchanged: .*josm\.osm: node -1 has a negative id"
+        ):
+            run("import_osm", "--file", str(josm), *cameras_only)
+        assert sorted(Camera.objects.values_list("osm_id", "status")) == stored

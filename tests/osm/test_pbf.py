@@ -195,3 +195,65 @@ def test_the_cycle_collector_is_paused_for_the_read_and_restored_after(town, tmp
         assert not gc.isenabled()  # a caller's own choice is left as it was
     finally:
         gc.enable()
+
+
+def _josm_camera_node(town):
+    town.camera(-5, at(1, 1), tags={"surveillance": "public"})
+
+
+def _josm_camera_way(town):
+    town.way(-7, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+
+
+def _camera_way_given_a_new_node(town):
+    corners = town.square(700, at(3, -3), 0.0001)
+    town.node(-100, at(3.1, -3.1))
+    town.way(70, [*corners[:2], -100, *corners[2:]], {"man_made": "surveillance"})
+
+
+def _camera_relation_given_a_new_way(town):
+    town.way(-8, town.square(800, at(-3, -3), 0.0001), {})
+    town.relation(80, [("w", -8, "outer")], {"type": "multipolygon", "man_made": "surveillance"})
+
+
+def _street_given_a_new_node(town):
+    town.node(-100, at(3, 2))
+    town.way(13, [3, -100], {"highway": "footway"})
+
+
+def _josm_building(town):
+    town.way(-9, town.square(900, at(5, -5), 0.0002), {"building": "yes"})
+
+
+# (what the file gains, what the message names, whether a cameras-only read reads it)
+NEGATIVE_IDS = [
+    (_josm_camera_node, "node -5 has a negative id", True),
+    (_josm_camera_way, "way -7 has a negative id", True),
+    (_camera_way_given_a_new_node, r"node -100 \(in way 70\) has a negative id", True),
+    (_camera_relation_given_a_new_way, r"way -8 \(in relation 80\) has a negative id", True),
+    (_street_given_a_new_node, r"node -100 \(in way 13\) has a negative id", False),
+    (_josm_building, "way -9 has a negative id", False),
+]
+
+
+@pytest.mark.parametrize("suffix", [".osm", ".osm.pbf"])
+@pytest.mark.parametrize(("add", "message", "read_by_cameras_only"), NEGATIVE_IDS)
+def test_objects_not_yet_uploaded_are_refused_by_name(
+    town, tmp_path, suffix, add, message, read_by_cameras_only
+):
+    """A JOSM save numbers new objects -1, -2... in every session: stored, they would
+    be mistaken for another file's, and osmium has no location for such nodes (the ways
+    made of them were dropped without a word, a cameras-only read failed on a cast)."""
+    add(town)
+    path = town.write(tmp_path / f"josm{suffix}")
+
+    with pytest.raises(OsmFileError, match=message) as refused:
+        read_osm_file(path)
+    assert str(refused.value).startswith(f"{path}: ")
+    assert "not yet uploaded to OpenStreetMap" in str(refused.value)
+    if read_by_cameras_only:
+        with pytest.raises(OsmFileError, match=message):
+            read_osm_file(path, cameras_only=True)
+    else:  # the street or building is not read at all
+        cameras = read_osm_file(path, cameras_only=True).cameras
+        assert sorted(c.osm_id for c in cameras) == [101, 102, 103]
