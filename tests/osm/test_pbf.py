@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import shapely
@@ -257,3 +258,82 @@ def test_objects_not_yet_uploaded_are_refused_by_name(
     else:  # the street or building is not read at all
         cameras = read_osm_file(path, cameras_only=True).cameras
         assert sorted(c.osm_id for c in cameras) == [101, 102, 103]
+
+
+def _objects_in_reverse_order(path: Path, out: Path) -> Path:
+    """The file's relations first, then its ways, then its nodes: ways before their nodes,
+    as in an Overpass answer to `out body; >; out skel qt;` saved as .osm."""
+    tree = ElementTree.parse(path)
+    root = tree.getroot()
+    by_kind = {kind: root.findall(kind) for kind in ("node", "way", "relation")}
+    for elements in by_kind.values():
+        for element in elements:
+            root.remove(element)
+    for kind in ("relation", "way", "node"):
+        root.extend(by_kind[kind])
+    tree.write(out, encoding="unicode")
+    return out
+
+
+@pytest.mark.parametrize("cameras_only", [False, True])
+def test_an_osm_file_with_ways_before_their_nodes_reads_as_the_sorted_file(
+    town, tmp_path, cameras_only
+):
+    town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+    in_order = town.write(tmp_path / "town.osm")
+    reversed_file = _objects_in_reverse_order(in_order, tmp_path / "overpass.osm")
+    text = reversed_file.read_text()
+    assert text.index("<relation") < text.index("<way") < text.index("<node")
+
+    expected = read_osm_file(in_order, cameras_only=cameras_only)
+    got = read_osm_file(reversed_file, cameras_only=cameras_only)
+
+    assert ("way", 70) in {(c.osm_type, c.osm_id) for c in expected.cameras}
+    assert sorted(got.cameras) == sorted(expected.cameras)
+    assert sorted(got.ways, key=lambda w: w.way_id) == sorted(expected.ways, key=lambda w: w.way_id)
+
+    def by_identity(building):
+        return (building.osm_type, building.osm_id)
+
+    assert sorted(got.buildings, key=by_identity) == sorted(expected.buildings, key=by_identity)
+    assert got.extent == expected.extent
+    if not cameras_only:  # the streets and both buildings (a way, a relation with a hole)
+        assert len(expected.ways) == 2 and len(expected.buildings) == 2
+
+
+def test_the_helsinki_extract_as_osm_is_read_once_and_the_same_with_its_nodes_last(
+    tmp_path, monkeypatch
+):
+    """On real data: an extract cut at its edge (some ways lack nodes) is not taken for a
+    file with its nodes last, and such a file gives exactly what the .pbf gives."""
+    import osmium
+
+    from mapping.osm import pbf
+
+    as_osm = tmp_path / "helsinki.osm"
+    with osmium.SimpleWriter(str(as_osm)) as writer:
+        for element in osmium.FileProcessor(str(HELSINKI_PBF)):
+            writer.add(element)
+    nodes_last = _objects_in_reverse_order(as_osm, tmp_path / "nodes-last.osm")
+    handlers: list = []
+
+    class CountedHandler(pbf._ExtractHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            handlers.append(self)
+
+    monkeypatch.setattr(pbf, "_ExtractHandler", CountedHandler)
+    expected = read_osm_file(HELSINKI_PBF)
+
+    def same_as_expected(extract):
+        assert extract.cameras == expected.cameras
+        assert extract.ways == expected.ways
+        assert extract.buildings == expected.buildings
+
+    handlers.clear()
+    same_as_expected(read_osm_file(as_osm))
+    assert len(handlers) == 1  # read once
+    assert 0 < handlers[0].ways_unlocated < handlers[0].ways_read / 10  # cut at its edge
+    handlers.clear()
+    same_as_expected(read_osm_file(nodes_last))
+    assert len(handlers) == 2  # read again, the locations first
