@@ -126,11 +126,33 @@ def fetch_tile(query: str, label: str, config: OverpassSettings) -> bytes:
 
 
 def _coordinates(result: overpy.Result) -> dict[int, tuple[float, float]]:
-    return {
+    """Every node's place: the answer's nodes, and the points of ways given with them.
+
+    An answer to `out geom` (overpass-turbo's default, so what its export saves) has no
+    node of a way: each way carries its points in "geometry", one per node id (null where
+    the output was clipped). Read as nodes, they give the way its line as `>; out skel`
+    would, and a node listed both ways has the same place either way.
+    """
+    coordinates = {
         node.id: (float(node.lon), float(node.lat))
         for node in result.nodes
         if isinstance(node.lon, Decimal | float) and isinstance(node.lat, Decimal | float)
     }
+    for way in result.ways:
+        points = way.attributes.get("geometry")
+        if not isinstance(points, list) or len(points) != len(way._node_ids):
+            continue
+        for node_id, point in zip(way._node_ids, points, strict=True):
+            if isinstance(point, dict) and "lat" in point and "lon" in point:
+                coordinates.setdefault(node_id, (float(point["lon"]), float(point["lat"])))
+    return coordinates
+
+
+def _centre_given(element) -> tuple[float, float] | None:
+    """The centre an answer to `out center` gives a way or relation: its bounding box's."""
+    if element.center_lat is None or element.center_lon is None:
+        return None
+    return float(element.center_lon), float(element.center_lat)
 
 
 def _runs(node_ids, coordinates) -> list[list[tuple[int, float, float]]]:
@@ -151,11 +173,24 @@ def _lines_wkt(lines: list[list[tuple[float, float]]]) -> str:
 
 
 def _member_lines(relation, way_nodes, coordinates) -> list[list[tuple[float, float]]]:
+    """The lines of a relation's member ways: from the ways in the answer, or from the
+    points `out geom` gives each member (null where clipped), split where one lacks."""
     lines = []
     for member in relation.members:
-        if isinstance(member, overpy.RelationWay) and member.ref in way_nodes:
+        if not isinstance(member, overpy.RelationWay):
+            continue
+        if member.ref in way_nodes:
             for run in _runs(way_nodes[member.ref], coordinates):
                 lines.append([(lon, lat) for _, lon, lat in run])
+        elif member.geometry:
+            line: list[tuple[float, float]] = []
+            for point in [*member.geometry, None]:
+                if point is not None and point.lat is not None and point.lon is not None:
+                    line.append((float(point.lon), float(point.lat)))
+                elif line:
+                    if len(line) > 1:
+                        lines.append(line)
+                    line = []
     return lines
 
 
@@ -198,8 +233,12 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
     for way in result.ways:
         tags = way.tags
         runs = _runs(way._node_ids, coordinates)
-        if tags.get("man_made") == "surveillance" and runs:
-            centre = _area_centroid([[(lon, lat) for _, lon, lat in run] for run in runs])
+        if tags.get("man_made") == "surveillance":
+            centre = (
+                _area_centroid([[(lon, lat) for _, lon, lat in run] for run in runs])
+                if runs
+                else _centre_given(way)
+            )
             if centre and _inside(tile, *centre):
                 extract.cameras.append(CameraElement("way", way.id, _version(way), *centre, tags))
         if "highway" in tags and is_walkable(tags):
@@ -219,13 +258,13 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
         if not (is_building or is_camera):
             continue
         lines = _member_lines(relation, way_nodes, coordinates)
-        if not lines:
-            continue
-        if is_building:
+        if is_building and lines:
             extract.buildings.append(
                 BuildingElement("relation", relation.id, "SRID=4326;" + _lines_wkt(lines))
             )
-        centre = _area_centroid(lines) if is_camera else None
+        if not is_camera:
+            continue
+        centre = _area_centroid(lines) if lines else _centre_given(relation)
         if centre and _inside(tile, *centre):
             extract.cameras.append(
                 CameraElement("relation", relation.id, _version(relation), *centre, dict(tags))
@@ -233,15 +272,33 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
     return extract
 
 
+def _cropped_points_as_gaps(body: bytes | str) -> bytes | str:
+    """The answer with every null point of a relation member made an empty one.
+
+    `out geom(bbox)` crops what lies outside the box to null points; overpy reads a
+    member's points with .get(), so one null failed the whole answer. An empty point
+    reads as a gap in the member's line (_member_lines), as a missing node does.
+    """
+    if b'"geometry"' not in (body if isinstance(body, bytes) else body.encode()):
+        return body  # the importer's own answers: no parsing twice
+    data = json.loads(body)
+    for element in data.get("elements", []) if isinstance(data, dict) else []:
+        for member in element.get("members", []) if isinstance(element, dict) else []:
+            points = member.get("geometry") if isinstance(member, dict) else None
+            if isinstance(points, list):
+                member["geometry"] = [p if isinstance(p, dict) else {} for p in points]
+    return json.dumps(data)
+
+
 def parse_answer(body: bytes | str, label: str) -> overpy.Result:
     """overpy's reader; a cut-off body or a runtime error becomes an OverpassError."""
     try:
-        return overpy.Overpass().parse_json(body)
+        return overpy.Overpass().parse_json(_cropped_points_as_gaps(body))
     except json.JSONDecodeError as error:
         raise OverpassError(f"{label}: the answer is not complete JSON ({error.msg})") from error
     except overpy.exception.OverPyException as error:
         raise OverpassError(f"{label}: the server reported an error ({error})") from error
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise OverpassError(f"{label}: the answer is not Overpass JSON ({error!r})") from error
 
 

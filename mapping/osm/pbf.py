@@ -372,21 +372,46 @@ def _read_everything(path: Path, extract: OsmExtract, index: str) -> None:
     extract.ways.clear()
     extract.buildings.clear()
     handler = _ExtractHandler(extract)
-    # SimpleHandler.apply_file for a handler with an area callback, from pyosmium's
-    # documented parts (the area manager's pass over the relations, then one pass with
-    # the location handler in front), with a pass over the nodes alone before the last.
+    # Ways that carry their points are read as they are; else every node's location is
+    # read first, then the file again with the location handler in front.
+    if _ways_carry_their_points(path):
+        _apply_with_areas(path, handler, filters)
+        return
+    locations = osmium.NodeLocationsForWays(osmium.index.create_map(index))
+    locations.ignore_errors()
+    with osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NODE) as reader:
+        osmium.apply(reader, locations)
+    _apply_with_areas(path, handler, filters, locations)
+
+
+def _apply_with_areas(path: Path, handler: _ExtractHandler, filters: list, *in_front) -> None:
+    """SimpleHandler.apply_file for a handler with an area callback, from pyosmium's
+    documented parts: the area manager's pass over the relations, then one pass with
+    in_front (a location handler, or none for ways that carry their points) first."""
     entity = osmium.osm.osm_entity_bits
     areas = osmium.area.AreaManager()
     with osmium.io.Reader(str(path), entity.RELATION) as reader:
         osmium.apply(reader, *filters, areas.first_pass_handler())
-    locations = osmium.NodeLocationsForWays(osmium.index.create_map(index))
-    locations.ignore_errors()
-    with osmium.io.Reader(str(path), entity.NODE) as reader:
-        osmium.apply(reader, locations)
     with osmium.io.Reader(str(path), entity.OBJECT) as reader:
         osmium.apply(
-            reader, locations, areas.second_pass_handler(*filters, handler), *filters, handler
+            reader, *in_front, areas.second_pass_handler(*filters, handler), *filters, handler
         )
+
+
+def _ways_carry_their_points(path: Path) -> bool:
+    """Whether the file's first way holds its nodes' places itself.
+
+    An Overpass answer to `out geom` (overpass-turbo's default) saved as .osm has no
+    node of a way: each <nd> carries lat and lon, which osmium reads, and which the
+    location handler would overwrite with the places of nodes the file lacks. (Its
+    relations' members carry their points in a way osmium does not read: a building or
+    camera mapped as a relation is missing from such a file; the answer saved as JSON
+    has them, mapping.osm.overpass.)
+    """
+    for way in osmium.FileProcessor(str(path), osmium.osm.osm_entity_bits.WAY):
+        if len(way.nodes):
+            return way.nodes[0].location.valid()
+    return False
 
 
 def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
@@ -409,6 +434,13 @@ def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
         if handler.writer is None:
             return
         ways_and_relations = _ExtractHandler(extract, cameras_only=True)
+        if _locations_may_come_later(path) and _ways_carry_their_points(path):
+            # The small file would hold them without their points (nor nodes to read
+            # them from): the source's own ways and relations instead, as a full read.
+            entity = osmium.osm.osm_entity_bits
+            others = osmium.filter.EntityFilter(entity.WAY | entity.RELATION | entity.AREA)
+            _apply_with_areas(path, ways_and_relations, [others, *_filters(cameras_only=True)])
+            return
         ways_and_relations.apply_file(
             str(small_file), locations=True, idx=index, filters=_filters(cameras_only=True)
         )

@@ -6,6 +6,8 @@ Helsinki extract, so everything from the HTTP request to the database runs for r
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mapping.bbox import BBox, split_into_tiles
@@ -229,3 +231,101 @@ def test_a_run_failing_half_way_leaves_the_database_unchanged(fake_overpass, hel
     failed = ImportRun.objects.order_by("-id").first()
     assert (failed.kind, failed.status) == ("overpass", "failed")
     assert "tile 2/" in failed.error and "not complete JSON" in failed.error
+
+
+# A camera mapped as an outline (a way) and as a multipolygon, over nodes of the demo data.
+CAMERA_WAY, CAMERA_RELATION = 9_200_000_001, 9_200_000_002
+
+
+def _with_camera_outlines(answer: dict) -> dict:
+    """The answer with a camera way and a camera relation drawn on a building's outline."""
+    building = next(
+        e for e in answer["elements"] if e["type"] == "way" and "building" in e.get("tags", {})
+    )
+    outline = {"type": "way", "id": CAMERA_WAY, "version": 3, "nodes": building["nodes"]}
+    camera_way = outline | {"tags": {"man_made": "surveillance", "surveillance": "public"}}
+    relation = {
+        "type": "relation",
+        "id": CAMERA_RELATION,
+        "version": 1,
+        "members": [{"type": "way", "ref": building["id"], "role": "outer"}],
+        "tags": {"type": "multipolygon", "man_made": "surveillance"},
+    }
+    return answer | {"elements": [*answer["elements"], camera_way, relation]}
+
+
+def _as_out_geom(answer: dict) -> dict:
+    """The same answer as `out geom;` gives it (overpass-turbo's default): no node of a
+    way, each way and relation member carrying its points instead."""
+    places = {e["id"]: {"lat": e["lat"], "lon": e["lon"]} for e in answer["elements"] if "lat" in e}
+    way_nodes = {e["id"]: e["nodes"] for e in answer["elements"] if e["type"] == "way"}
+    elements = []
+    for element in answer["elements"]:
+        if "tags" not in element:
+            continue  # the nodes and ways `>; out skel` added
+        if element["type"] == "way":
+            element = element | {"geometry": [places.get(n) for n in element["nodes"]]}
+        elif element["type"] == "relation":
+            members = [
+                m | {"geometry": [places.get(n) for n in way_nodes[m["ref"]]]}
+                if m["type"] == "way" and m["ref"] in way_nodes
+                else m  # a member the answer lacks has no points either
+                for m in element["members"]
+            ]
+            element = element | {"members": members}
+        elements.append(element)
+    return answer | {"elements": elements}
+
+
+def _by_identity(elements) -> list:
+    return sorted(elements, key=lambda e: (getattr(e, "osm_type", ""), getattr(e, "osm_id", 0)))
+
+
+def test_a_saved_out_geom_answer_reads_like_the_importers_own(fake_overpass):
+    """overpass-turbo saves `out geom` answers: camera ways, streets and buildings there
+    carry their points themselves (before, all of them were dropped without a word)."""
+    body = fetch_tile(build_query(HELSINKI_BBOX, 60), "saved", config(fake_overpass))
+    answer = _with_camera_outlines(json.loads(body))
+    geom = _as_out_geom(answer)
+    assert not any(e["type"] == "node" and "tags" not in e for e in geom["elements"])
+
+    expected = read_overpass_json(json.dumps(answer))
+    got = read_overpass_json(json.dumps(geom))
+
+    assert {CAMERA_WAY, CAMERA_RELATION} <= {c.osm_id for c in expected.cameras}
+    assert _by_identity(got.cameras) == _by_identity(expected.cameras)
+    assert sorted(got.ways, key=lambda w: (w.way_id, w.nodes)) == sorted(
+        expected.ways, key=lambda w: (w.way_id, w.nodes)
+    )
+    assert len(expected.ways) > 2000
+    assert _by_identity(got.buildings) == _by_identity(expected.buildings)
+
+
+def test_cropped_points_are_gaps_and_centres_place_camera_outlines():
+    """`out geom(bbox)` crops to null points, which overpy could not read at all; `out
+    center` gives a way or relation no points, only its box's centre."""
+    a, b, c, d = ({"lat": 45.0, "lon": 10.0 + k / 1000} for k in range(4))
+    answer = {
+        "elements": [
+            {"type": "way", "id": 1, "nodes": [11, 12, 13, 14],
+             "geometry": [a, b, None, c], "tags": {"highway": "footway"}},
+            {"type": "relation", "id": 2, "tags": {"building": "yes", "type": "multipolygon"},
+             "members": [{"type": "way", "ref": 3, "role": "outer",
+                          "geometry": [a, b, c, None, d]}]},
+            {"type": "way", "id": 4, "nodes": [15, 16, 17, 15], "version": 2,
+             "center": {"lat": 45.001, "lon": 10.002}, "tags": {"man_made": "surveillance"}},
+            {"type": "relation", "id": 5, "members": [], "version": 1,
+             "center": {"lat": 45.003, "lon": 10.004}, "tags": {"man_made": "surveillance"}},
+        ]
+    }  # fmt: skip
+
+    extract = read_overpass_json(json.dumps(answer))
+
+    (street,) = extract.ways  # split at the cropped point: a one-node piece is no line
+    assert [node_id for node_id, _, _ in street.nodes] == [11, 12]
+    (building,) = extract.buildings
+    assert building.geometry == ("SRID=4326;MULTILINESTRING((10.0 45.0,10.001 45.0,10.002 45.0))")
+    assert {(c.osm_type, c.osm_id, c.lon, c.lat) for c in extract.cameras} == {
+        ("way", 4, 10.002, 45.001),
+        ("relation", 5, 10.004, 45.003),
+    }

@@ -337,3 +337,40 @@ def test_the_helsinki_extract_as_osm_is_read_once_and_the_same_with_its_nodes_la
     handlers.clear()
     same_as_expected(read_osm_file(nodes_last))
     assert len(handlers) == 2  # read again, the locations first
+
+
+def _as_out_geom(path: Path, out: Path) -> Path:
+    """The file as an Overpass answer to `out geom;` saved as .osm: only the elements
+    with tags, every <nd> of a way carrying its node's lat and lon."""
+    tree = ElementTree.parse(path)
+    root = tree.getroot()
+    places = {n.get("id"): (n.get("lat"), n.get("lon")) for n in root.findall("node")}
+    for element in [*root.findall("node"), *root.findall("way")]:
+        if element.find("tag") is None:
+            root.remove(element)
+    for nd in root.iter("nd"):
+        nd.set("lat", places[nd.get("ref")][0])
+        nd.set("lon", places[nd.get("ref")][1])
+    tree.write(out, encoding="unicode")
+    return out
+
+
+@pytest.mark.parametrize("cameras_only", [False, True])
+def test_an_osm_file_whose_ways_carry_their_points_reads_as_the_whole_file(
+    town, tmp_path, cameras_only
+):
+    """overpass-turbo's default output, saved as .osm: no node of a way is in the file.
+    osmium reads the points of each <nd>; a location handler wiped them out."""
+    town.way(70, town.square(700, at(3, -3), 0.0001), {"man_made": "surveillance"})
+    whole = town.write(tmp_path / "town.osm")
+    geom = _as_out_geom(whole, tmp_path / "out-geom.osm")
+    assert "<node" in geom.read_text() and 'lat="' in geom.read_text().split("<way")[1]
+
+    expected = read_osm_file(whole, cameras_only=cameras_only)
+    got = read_osm_file(geom, cameras_only=cameras_only)
+
+    assert sorted(got.cameras) == sorted(expected.cameras)
+    assert ("way", 70) in {(c.osm_type, c.osm_id) for c in got.cameras}
+    assert sorted(got.ways, key=lambda w: w.way_id) == sorted(expected.ways, key=lambda w: w.way_id)
+    # The multipolygon's member ways are not in such a file: only the building way is.
+    assert got.buildings == [b for b in expected.buildings if b.osm_type == "way"]
