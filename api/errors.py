@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -27,6 +28,37 @@ def _flatten(detail: Any) -> Any:
     return [str(detail)]
 
 
+API_PREFIX = "/api/"
+
+
+def field_errors_body(errors: dict[str, list[str]]) -> dict[str, Any]:
+    """The error body for field errors: the first as detail, all of them under errors."""
+    first_field, first_messages = next(iter(errors.items()), ("", [""]))
+    message = first_messages[0] if isinstance(first_messages, list) and first_messages else ""
+    return {"detail": f"{first_field}: {message}" if first_field else message, "errors": errors}
+
+
+def _json_or_django(django_view, status_code: int, detail: str):
+    """An error view for the whole site: JSON in the API's shape under /api/, Django's own
+    page elsewhere. Django answers an unknown API path, a Host it does not serve or too
+    many fields with these views, before any API code runs (they were HTML pages)."""
+
+    def view(request, exception=None):
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"detail": detail}, status=status_code)
+        return django_view(request, exception)
+
+    return view
+
+
+not_found = _json_or_django(defaults.page_not_found, 404, "no such API endpoint")
+bad_request = _json_or_django(
+    defaults.bad_request,
+    400,
+    "bad request: a Host this server does not serve, or more fields or files than it reads",
+)
+
+
 def json_exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         detail = (
@@ -38,10 +70,7 @@ def json_exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     data = response.data
     if isinstance(exc, exceptions.ValidationError) and isinstance(data, dict):
-        errors = _flatten(data)
-        first_field, first_messages = next(iter(errors.items()), ("", [""]))
-        message = first_messages[0] if isinstance(first_messages, list) and first_messages else ""
-        body = {"detail": f"{first_field}: {message}" if first_field else message, "errors": errors}
+        body = field_errors_body(_flatten(data))
     elif isinstance(exc, exceptions.ValidationError) and isinstance(data, list):
         body = {
             "detail": "; ".join(str(item) for item in data),

@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from difflib import get_close_matches
 
+from django.http import JsonResponse
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
+
+from api.errors import API_PREFIX, field_errors_body
 
 
 def refuse_unknown_parameters(query_params, known: Iterable[str]) -> None:
@@ -28,3 +31,31 @@ def refuse_unknown_parameters(query_params, known: Iterable[str]) -> None:
         hint = f"did you mean {close[0]}? " if close else ""
         errors[name] = [f"unknown parameter; {hint}known: {listed}"]
     raise exceptions.ValidationError(errors)
+
+
+class RepeatedParametersRefused:
+    """Middleware: on an API path, a query parameter given more than once is a 400.
+
+    Every endpoint reads one value of a parameter (QueryDict.get: the last), so
+    `status=active&status=removed` answered `status=removed` without a word; and the
+    response cache, which files an answer under the sorted parameters, then served that
+    answer to `status=removed&status=active`. Refused here, before the cache and every
+    view. Several values of a filter go in one parameter, comma-separated.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX):
+            repeated = {
+                name: [
+                    f"given {len(values)} times; give it once (several values of a filter: "
+                    "one parameter, comma-separated)"
+                ]
+                for name, values in request.GET.lists()
+                if len(values) > 1
+            }
+            if repeated:
+                return JsonResponse(field_errors_body(repeated), status=400)
+        return self.get_response(request)

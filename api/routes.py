@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -300,13 +299,6 @@ class RouteView(APIView):
         if getattr(request.accepted_renderer, "format", None) == GpxRenderer.format:
             response["Content-Disposition"] = f'attachment; filename="{GPX_FILENAME}"'
         return response
-
-    def perform_content_negotiation(self, request, force=False):
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            # DRF answers an unknown ?format= with a bare 404; say what is wrong instead.
-            raise exceptions.ValidationError({"format": ["expected json or gpx"]}) from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Errors are JSON whatever format was asked for.

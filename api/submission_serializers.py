@@ -22,6 +22,8 @@ from mapping.photos import PhotoError, read_photos
 from mapping.submission_attributes import AttributesInvalid, normalise_attributes
 from mapping.submissions import check_rules
 
+# Ids are PostgreSQL bigints; a larger number cannot name a camera.
+MAX_CAMERA_ID = 2**63 - 1
 LOCATION_HELP = (
     "Where the camera is: 'LON,LAT' (WGS 84, longitude first) or a GeoJSON Point. "
     "Required for kind=new; for kind=change, a corrected position."
@@ -73,7 +75,7 @@ class LocationField(serializers.Field):
             if text.startswith("{"):
                 try:
                     data = json.loads(text)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: nested too deep
                     self.fail("invalid")
             else:
                 data = text.split(",")
@@ -82,6 +84,8 @@ class LocationField(serializers.Field):
                 self.fail("invalid")
             data = data.get("coordinates")
         if not isinstance(data, list | tuple) or len(data) != 2:
+            self.fail("invalid")
+        if any(isinstance(value, bool) for value in data):  # float(True) is 1.0
             self.fail("invalid")
         try:
             lon, lat = (float(value) for value in data)
@@ -95,6 +99,42 @@ class LocationField(serializers.Field):
 
     def to_representation(self, value: Point) -> dict[str, Any]:
         return {"type": "Point", "coordinates": [round(value.x, 7), round(value.y, 7)]}
+
+
+class CameraIdField(serializers.PrimaryKeyRelatedField):
+    """A camera by its id: a whole number, as a JSON integer or a form field's digits.
+
+    DRF's own field takes what int() takes: 2.5 named camera 2 (the report went to
+    another camera), 1e400 failed with a 500, "1_0" and Arabic-Indic digits named
+    camera 10 and 3.
+    """
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "incorrect_type": "a camera id is a whole number, got {data_type}",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(queryset=Camera.objects.all(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Camera:
+        if isinstance(data, str) and data.strip().isascii() and data.strip().isdigit():
+            data = int(data.strip())
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=repr(data)[:40])
+        if not 0 < data <= MAX_CAMERA_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class StrictJSONField(serializers.JSONField):
+    """DRF's JSONField, with JSON nested too deep to read refused as invalid, not a 500."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except RecursionError:
+            self.fail("invalid")
 
 
 class PhotoListField(serializers.ListField):
@@ -180,14 +220,13 @@ class SubmissionInputSerializer(serializers.Serializer):
     """What a resident sends. Rules: mapping.submissions.check_rules; photos: mapping.photos."""
 
     kind = serializers.ChoiceField(choices=SubmissionKind.choices)
-    camera = serializers.PrimaryKeyRelatedField(
-        queryset=Camera.objects.all(),
+    camera = CameraIdField(
         required=False,
         allow_null=True,
         help_text="The camera concerned: required for change, removed and confirm.",
     )
     location = LocationField(required=False, allow_null=True, help_text=LOCATION_HELP)
-    attributes = serializers.JSONField(required=False, help_text=ATTRIBUTES_HELP)
+    attributes = StrictJSONField(required=False, help_text=ATTRIBUTES_HELP)
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
     pseudonym = serializers.CharField(
         required=False,
@@ -200,6 +239,18 @@ class SubmissionInputSerializer(serializers.Serializer):
         help_text=f"0 to {settings.PHOTO_MAX_COUNT} photos (JPEG, PNG, WebP, HEIC), "
         f"at most {settings.PHOTO_MAX_BYTES // (1024 * 1024)} MB each.",
     )
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        """A field this serializer does not know is refused, not dropped: a photo sent
+        as `photo` instead of `photos` was lost without a word."""
+        if hasattr(data, "keys"):
+            unknown = sorted(name for name in data if name not in self.fields)
+            if unknown:
+                known = ", ".join(self.fields)
+                raise serializers.ValidationError(
+                    {name: [f"unknown field; known: {known}"] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
     def validate_attributes(self, value: Any) -> dict[str, Any]:
         try:
@@ -229,9 +280,7 @@ class RejectSerializer(serializers.Serializer):
 
 
 class MergeSerializer(serializers.Serializer):
-    camera = serializers.PrimaryKeyRelatedField(
-        queryset=Camera.objects.all(), help_text="The existing camera this report is about."
-    )
+    camera = CameraIdField(help_text="The existing camera this report is about.")
 
 
 DecisionSerializer = inline_serializer(

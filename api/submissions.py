@@ -22,13 +22,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from api.parsers import JSONBodyParser
 from api.permissions import IsModerator
 from api.submission_serializers import (
     CreatedSubmissionSerializer,
@@ -139,7 +140,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         .order_by("created_at", "id")
     )
     serializer_class = SubmissionSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONBodyParser]
     filter_backends = [DjangoFilterBackend]
     filterset_fields = ["status", "kind", "camera"]
     pagination_class = ModerationQueuePagination

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "api.parameters.RepeatedParametersRefused",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -245,6 +246,7 @@ REST_FRAMEWORK = {
         "moderation": "600/hour",
     },
     "EXCEPTION_HANDLER": "api.errors.json_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.FormatNamedNegotiation",
     # Throttles identify a client by REMOTE_ADDR unless this many trusted proxies sit in front
     # (then by the matching X-Forwarded-For entry); 0 means a client cannot pick its own
     # identity with a forged X-Forwarded-For header. Behind one reverse proxy, set it to 1.

@@ -6,6 +6,10 @@ from django.views.static import serve
 
 from mapping.views import map_page
 
+# Under /api/, an unknown path or a refused request (Host, too many fields) answers JSON.
+handler404 = "api.errors.not_found"
+handler400 = "api.errors.bad_request"
+
 urlpatterns = [
     path("", map_page, name="map"),
     path("admin/", admin.site.urls),
