@@ -319,6 +319,10 @@ def _route(variant: str, found: tuple, avoid: float | str, notice: str | None = 
     )
 
 
+# Ends joining the walk graph closer than this are at the same place: no walk between them.
+SAME_PLACE_M = 0.01
+
+
 def plan_routes(
     origin: tuple[float, float], destination: tuple[float, float], avoid: float | str
 ) -> RoutePlan:
@@ -342,7 +346,10 @@ def plan_routes(
                 name,
                 f"no walkable way within {settings.ROUTE_MAX_SNAP_DISTANCE_M:g} m of this point",
             )
-    if start.segment_id == end.segment_id and math.isclose(start.fraction, end.fraction):
+    if geodesic_distance_m((start.lon, start.lat), (end.lon, end.lat)) < SAME_PLACE_M:
+        # Not only the same point of the same segment: a junction node joined from two of
+        # its segments (1 mm apart, one point snaps to the end of one, the other to the
+        # start of the next) gave a "route" of 0 m.
         raise RouteError("to", "both points join the walkable ways at the same place")
     plan = RoutePlan(start, end)
     avoiding_search = Search(0.0, True) if avoid == "strict" else Search(avoidance_lambda(avoid))
