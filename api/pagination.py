@@ -15,6 +15,7 @@ from rest_framework import exceptions
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from api.parameters import whole_number
 from mapping.camera_queries import FeaturePage, features_json
 
 # Far beyond any real page; keeps OFFSET within PostgreSQL's bigint.
@@ -91,10 +92,7 @@ def _positive_int(request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
+    value = whole_number(raw) or 0
     if value < 1:
         raise exceptions.ValidationError({name: [f"must be a whole number from 1, got {raw!r}"]})
     return value

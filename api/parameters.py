@@ -17,6 +17,22 @@ from rest_framework.settings import api_settings
 
 from api.errors import API_PREFIX, field_errors_body
 
+# Larger than any bigint id and any page: what a longer run of digits stands for.
+BEYOND_ANY_NUMBER = 10**19
+
+
+def whole_number(raw: str) -> int | None:
+    """The number written in ASCII digits only, else None.
+
+    int() also takes "1_0", " 3", "+3" and other scripts' digits ("\u0663" is 3): no
+    client means those as an id or a page, and /api/cameras/1_0/ answered camera 10.
+    A run of more than 19 digits (int() refuses past 4,300) stands for BEYOND_ANY_NUMBER,
+    so it is a number too large rather than no number at all.
+    """
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw) if len(raw) <= 19 else BEYOND_ANY_NUMBER
+
 
 def refuse_unknown_parameters(query_params, known: Iterable[str]) -> None:
     """Raise a 400 naming each query parameter that is neither known nor `format`."""

@@ -10,6 +10,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from api.filters import CameraFilterSet
 from api.pagination import CameraPagination
+from api.parameters import refuse_unknown_parameters, whole_number
 from api.serializers import CameraDetailSerializer, CameraFeatureSerializer
 from api.views.common import (
     GEOJSON_RENDERERS,
@@ -99,18 +100,18 @@ class CameraDetailView(RetrieveAPIView):
         ]
     )
     def get(self, request, *args, **kwargs):
+        refuse_unknown_parameters(request.query_params, ())
         return super().get(request, *args, **kwargs)
 
     def get_object(self) -> Camera:
         raw = self.kwargs["id"]
-        try:
-            camera_id = int(raw)
-        except ValueError:
+        camera_id = whole_number(raw.removeprefix("-"))  # a negative id names no camera
+        if camera_id is None:
             raise exceptions.ValidationError(
-                {"id": [f"a camera id is a whole number, got {raw!r}"]}
-            ) from None
-        if not 0 < camera_id <= MAX_ID:
-            raise exceptions.NotFound(f"no camera with id {camera_id}")
+                {"id": [f"a camera id is a whole number, got {raw[:40]!r}"]}
+            )
+        if raw.startswith("-") or not 0 < camera_id <= MAX_ID:
+            raise exceptions.NotFound(f"no camera with id {raw[:40]}")
         camera = self.get_queryset().filter(pk=camera_id).first()
         if camera is None:
             raise exceptions.NotFound(f"no camera with id {camera_id}")

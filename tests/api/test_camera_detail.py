@@ -112,3 +112,26 @@ def test_an_unknown_id_is_a_404_in_json(client, db, missing):
     response = client.get(f"/api/cameras/{missing}/")
     assert response.status_code == 404
     assert response.json()["detail"].startswith("no camera with id ")
+
+
+@pytest.mark.parametrize("spelt", ["1_0", "\u0663", "+3", " 3"])
+def test_an_id_is_ascii_digits_not_what_int_also_reads(client, db, spelt):
+    """int() reads "1_0" as 10 and Arabic-Indic digits as theirs: camera 10 answered."""
+    for _ in range(10):
+        make_camera()
+    response = client.get(f"/api/cameras/{spelt}/")
+    assert response.status_code == 400
+    assert response.json()["errors"]["id"][0].startswith("a camera id is a whole number")
+
+
+def test_a_5000_digit_id_is_no_camera_rather_than_no_number(client, db):
+    response = client.get(f"/api/cameras/{'9' * 5000}/")
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"no camera with id {'9' * 40}"
+
+
+def test_the_detail_refuses_parameters_it_does_not_read(client, db):
+    camera = make_camera()
+    response = client.get(f"/api/cameras/{camera.pk}/", {"foo": "bar"})
+    assert response.status_code == 400
+    assert "foo" in response.json()["errors"]

@@ -142,6 +142,8 @@ def test_without_status_only_active_cameras_are_listed(client, db, box):
         ("page=0", "page"),
         ("page=two", "page"),
         ("page_size=-5", "page_size"),
+        ("page=1_0", "page"),  # int() reads 10
+        ("page_size=%D9%A3", "page_size"),  # Arabic-Indic 3, which int() reads too
         ("in_bbox=1,2,3", "in_bbox"),
     ],
 )
