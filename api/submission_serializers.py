@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -216,6 +217,17 @@ class CreatedSubmissionSerializer(SubmissionSerializer):
         read_only_fields = fields
 
 
+def _printable(value: str, allowed: str) -> str:
+    """value, refused if it holds a control character (but those allowed): a credit or a
+    note is shown to moderators and in the admin, where they only garble the text."""
+    for character in value:
+        if unicodedata.category(character) == "Cc" and character not in allowed:
+            raise serializers.ValidationError(
+                f"control character U+{ord(character):04X} is not allowed"
+            )
+    return value
+
+
 class SubmissionInputSerializer(serializers.Serializer):
     """What a resident sends. Rules: mapping.submissions.check_rules; photos: mapping.photos."""
 
@@ -251,6 +263,12 @@ class SubmissionInputSerializer(serializers.Serializer):
                     {name: [f"unknown field; known: {known}"] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+    def validate_pseudonym(self, value: str) -> str:
+        return _printable(value, allowed="")
+
+    def validate_note(self, value: str) -> str:
+        return _printable(value, allowed="\n\r\t")
 
     def validate_attributes(self, value: Any) -> dict[str, Any]:
         try:

@@ -29,6 +29,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from api.parameters import refuse_unknown_parameters, whole_number
 from api.parsers import JSONBodyParser
 from api.permissions import IsModerator
 from api.submission_serializers import (
@@ -189,7 +190,27 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def list(self, request, *args, **kwargs):
         """The moderation queue (moderators only), oldest first; filter with ?status=pending."""
+        params = request.query_params
+        paging = (self.paginator.page_query_param, self.paginator.page_size_query_param)
+        refuse_unknown_parameters(params, (*self.filterset_fields, *paging))
+        # DRF's paginator takes a malformed page size for the default and answers a
+        # malformed page with a 404 naming nothing; the filter a bad camera id with
+        # "Select a valid choice". Numbers are checked here, each error naming its field.
+        for name in (*paging, "camera"):
+            raw = params.get(name)
+            if raw is not None and not (whole_number(raw) or 0) >= 1:
+                raise serializers.ValidationError(
+                    {name: [f"must be a whole number from 1, got {raw[:40]!r}"]}
+                )
         return super().list(request, *args, **kwargs)
+
+    def get_object(self) -> Submission:
+        raw = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
+        if whole_number(raw) is None:
+            raise serializers.ValidationError(
+                {"id": [f"a submission id is a whole number, got {raw[:40]!r}"]}
+            )
+        return super().get_object()
 
     def retrieve(self, request, *args, **kwargs):
         """One submission with its photos and warnings (moderators only)."""

@@ -121,3 +121,37 @@ def test_a_merge_names_its_camera_by_a_whole_number(anonymous_client, moderator_
     response = moderator_client.post(f"{URL}{pending['id']}/merge/", {"camera": 2.7}, format="json")
     refused(response, "camera")
     assert Submission.objects.get(pk=pending["id"]).status == "pending"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("foo=bar", "foo"),
+        ("page_size=abc", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page=abc", "page"),
+        ("page=0", "page"),
+        ("camera=abc", "camera"),
+    ],
+)
+def test_the_moderation_queue_names_a_bad_parameter(moderator_client, query, field):
+    """DRF took page_size=abc for the default, answered page=abc with a bare 404 and
+    camera=abc with "Select a valid choice"; foo=bar was ignored."""
+    refused(moderator_client.get(f"{URL}?{query}"), field)
+
+
+def test_a_malformed_submission_id_is_a_400_and_an_unknown_one_a_404(moderator_client):
+    refused(moderator_client.get(f"{URL}abc/"), "id")
+    refused(moderator_client.post(f"{URL}1_0/approve/"), "id")
+    assert moderator_client.get(f"{URL}987654321/").status_code == 404
+
+
+@pytest.mark.parametrize(("field", "value"), [("pseudonym", "a\x01b"), ("note", "bell\x07")])
+def test_control_characters_are_refused_in_what_moderators_read(anonymous_client, field, value):
+    camera = make_camera()
+    before = rows()
+    fields = {"kind": "confirm", "camera": camera.pk, field: value}
+    refused(anonymous_client.post(URL, fields, format="multipart"), field)
+    assert rows() == before
+    fields[field] = "line one\nline two" if field == "note" else "Mouette"
+    assert anonymous_client.post(URL, fields, format="multipart").status_code == 201
