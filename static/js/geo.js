@@ -36,10 +36,14 @@ const clamp = (value, low, high) => Math.min(high, Math.max(low, value));
 
 /**
  * The API's bbox text MINLON,MINLAT,MAXLON,MAXLAT for Leaflet bounds, clamped to the world.
- * When maxAreaDeg2 is given and the view is larger, a box of that area around the view's
- * centre is returned instead, with `clipped` true, so the API never refuses the request.
+ * When maxAreaDeg2 is given and the view is larger, a box of that area around `centre`
+ * ({lat, lng}: the map's own centre; the bounds' middle in degrees if not given) is
+ * returned instead, kept inside the bounds, with `clipped` true, so the API never refuses
+ * the request. The middle in degrees is not the middle of the map: on a Mercator map of
+ * the north it lies far south of it (a view centred on Helsinki at zoom 4 was counted
+ * around latitude 48, and showed no camera).
  */
-export function bboxForView(bounds, maxAreaDeg2 = null) {
+export function bboxForView(bounds, maxAreaDeg2 = null, centre = null) {
   let west = clamp(bounds.getWest(), -180, 180);
   let east = clamp(bounds.getEast(), -180, 180);
   let south = clamp(bounds.getSouth(), -90, 90);
@@ -48,10 +52,10 @@ export function bboxForView(bounds, maxAreaDeg2 = null) {
   const area = (east - west) * (north - south);
   if (maxAreaDeg2 && area > maxAreaDeg2) {
     const scale = Math.sqrt(maxAreaDeg2 / area) * 0.999;
-    const cx = (west + east) / 2;
-    const cy = (south + north) / 2;
     const halfW = ((east - west) * scale) / 2;
     const halfH = ((north - south) * scale) / 2;
+    const cx = clamp(centre ? centre.lng : (west + east) / 2, west + halfW, east - halfW);
+    const cy = clamp(centre ? centre.lat : (south + north) / 2, south + halfH, north - halfH);
     [west, east, south, north] = [cx - halfW, cx + halfW, cy - halfH, cy + halfH];
     clipped = true;
   }

@@ -238,7 +238,11 @@ async function showDensity(filterValues, current) {
   cameras.clear();
   planner.showPassed(() => true);
   clusters = null;
-  const { text, clipped } = bboxForView(tileAligned(map.getBounds()), config.maxBboxAreaDeg2);
+  const { text, clipped } = bboxForView(
+    tileAligned(map.getBounds()),
+    config.maxBboxAreaDeg2,
+    map.getCenter(),
+  );
   await density.load(text, map.getZoom(), filterValues);
   if (!current()) return;
   const total = density.total;

@@ -3,6 +3,7 @@
 // POST /api/submissions/ (kind=new). The answer says it waits for moderation, with warnings.
 import { ApiError, postForm } from "./api.js";
 import { config } from "./config.js";
+import { fillChoices } from "./filters.js";
 import { bearing, destination } from "./geo.js";
 import { formatNumber, gettext, interpolate } from "./i18n.js";
 
@@ -78,6 +79,7 @@ export class AddCamera {
     this.map = map;
     this.section = section;
     this.form = section.querySelector("#add-form");
+    fillChoices(this.form); // the capability boxes, from the server's list
     this.locationText = section.querySelector(".add-location");
     this.directionList = section.querySelector(".direction-list");
     this.previews = section.querySelector(".photo-previews");

@@ -23,7 +23,7 @@ from PIL import Image
 
 from mapping.bench.viewers import MARKER_PROPERTIES, Box, cluster_zoom, snap_to_tiles
 from mapping.density.cells import tile_lat, tile_x, tile_y
-from mapping.models import Camera, Submission
+from mapping.models import Camera, Capability, Submission
 from tests.helsinki import HELSINKI_BBOX
 
 pytestmark = [pytest.mark.e2e]
@@ -229,6 +229,23 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     while map_session.wait_for_map()["layer"] != "cameras":
         page.get_by_role("button", name="Zoom in").click()
     assert page.locator('[data-legend="cameras"]').is_visible()
+
+
+def test_a_country_view_is_counted_around_the_centre_of_the_map(map_session):
+    """Zoomed out beyond the API's box limit, the density is asked for around the map's
+    centre: around the middle of its degrees, a view centred on Helsinki at zoom 4 was
+    counted around latitude 48 and showed no camera."""
+    centre = (60.1699, 24.9384)
+    map_session.open(lat=centre[0], lon=centre[1], zoom=4)
+    map_session.wait_for_map("density")
+    asked = last_request(map_session, "/api/density/")
+    west, south, east, north = (float(v) for v in asked["in_bbox"].split(","))
+    assert west < centre[1] < east and south < centre[0] < north
+    status = map_session.page.text_content("#status")
+    assert status.endswith("counted around the centre of the view")
+    total = active_cameras_in(asked["in_bbox"])
+    assert total == active_cameras_in(str(HELSINKI_BBOX)) > 0
+    assert status.startswith(f"{total} cameras in this area")
 
 
 def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session, settings):
@@ -475,6 +492,10 @@ def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live
     direction = float(page.locator(".direction-list input").first.input_value())
     assert 80 <= direction <= 100, "dragging the arrow east should point the camera east"
     page.get_by_role("group", name="It watches").get_by_label("public space").check()
+    page.get_by_text("More details (optional)").click()
+    capabilities = page.get_by_role("group", name="Capabilities")
+    assert capabilities.get_by_role("checkbox").count() == len(Capability.values)
+    capabilities.get_by_label("face recognition").check()
 
     photo = tmp_path / "camera.jpg"
     Image.new("RGB", (640, 480), (120, 160, 200)).save(photo, "JPEG")
@@ -496,6 +517,7 @@ def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live
     assert submission.attributes["camera_type"] == "dome"
     assert submission.attributes["mount"] == "wall"
     assert submission.attributes["surveillance"] == "public"
+    assert submission.attributes["capabilities"] == ["face_recognition"]
     assert submission.attributes["directions"] == [pytest.approx(direction, abs=1)]
     assert mapped.pk in submission.duplicate_candidates
     assert submission.photos.count() == 1
