@@ -54,10 +54,18 @@ def browser():
 
 
 @pytest.fixture
-def local_tiles(settings):
-    """Blank tiles from our own static files: no tile server is contacted in tests."""
+def local_tiles(settings, monkeypatch):
+    """Blank tiles from our own static files: no tile server is contacted in tests.
+
+    The admin's map widgets (django-leaflet) read their tiles from the settings once, at
+    import: their copy is replaced too, as setting TILE_URL before starting would do.
+    """
+    import leaflet
+
     settings.TILE_URL = "/static/img/blank-tile.png"
     settings.TILE_ATTRIBUTION = "blank test tiles"
+    tiles = [("blank", settings.TILE_URL, {"attribution": settings.TILE_ATTRIBUTION})]
+    monkeypatch.setitem(leaflet.app_settings, "TILES", tiles)
 
 
 @dataclass

@@ -534,6 +534,15 @@ def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live
     )
     assert row.count() == 1
     assert "pending" in row.text_content()
+    # Its page: the decision buttons sit below the form, as wide as it (they were squeezed
+    # to nothing beside the floated main column, and the page scrolled sideways).
+    row.locator("a").first.click()
+    moderation = page.locator("#moderation")
+    moderation.wait_for()
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert moderation.bounding_box()["width"] > width / 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.get_by_role("button", name="Approve").is_visible()
 
 
 def test_language_follows_the_browser_and_switches_and_the_map_fits_a_phone(
