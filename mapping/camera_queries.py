@@ -46,7 +46,9 @@ class CameraFilters:
         """The filters in force, as query-string values (export metadata, docs)."""
         described: dict[str, object] = {}
         if self.bbox is not None:
-            described["in_bbox"] = str(self.bbox)
+            # Every digit given: str(BBox) keeps six significant ones, and a researcher
+            # re-running an export from its metadata got another box (24.9109 for 24.910941).
+            described["in_bbox"] = ",".join(repr(value) for value in self.bbox.as_tuple())
         for name, values in (
             ("source", self.sources),
             ("status", self.statuses),

@@ -146,3 +146,11 @@ def test_helsinki_export_opens_in_gdal_like_in_qgis(client, db, helsinki, tmp_pa
     assert {feature.get("licence") for feature in layer} == {"ODbL-1.0"}
     listed = client.get(f"/api/cameras/?in_bbox={HELSINKI_BBOX}&source=osm&page_size=5000").json()
     assert sorted(f.fid for f in layer) == sorted(f["id"] for f in listed["features"])
+
+
+def test_the_metadata_gives_the_box_with_every_digit_it_was_given(client, db):
+    given = "24.910941,60.162031,24.958843,60.178212"
+    response = client.get(f"{GEOJSON}?in_bbox={given}")
+    assert response.status_code == 200
+    document = json.loads(b"".join(_chunks(response)))
+    assert document["metadata"]["filters"]["in_bbox"] == given
