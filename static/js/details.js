@@ -100,15 +100,22 @@ export class CameraPanel {
     this.details = section.querySelector(".camera-details");
     this.result = section.querySelector(".camera-report-result");
     this.cameraId = null;
-    for (const button of section.querySelectorAll("[data-report]")) {
+    this.buttons = [...section.querySelectorAll("[data-report]")];
+    // Cameras reported during this visit: one report each, not one per click (five
+    // confirmations in a row all waited for the moderators, and could be approved).
+    this.reported = new Map();
+    for (const button of this.buttons) {
       button.addEventListener("click", () => this.report(button.dataset.report, button));
     }
   }
 
   async show(id) {
     this.cameraId = id;
-    this.result.textContent = "";
-    this.result.className = "camera-report-result";
+    this.result.textContent = this.reported.get(id) ?? "";
+    this.result.className = this.reported.has(id)
+      ? "camera-report-result result-ok"
+      : "camera-report-result";
+    for (const button of this.buttons) button.disabled = this.reported.has(id);
     this.details.textContent = gettext("Loading…");
     try {
       const feature = await getJSON(`${config.api.cameras}${encodeURIComponent(id)}/`);
@@ -120,26 +127,30 @@ export class CameraPanel {
 
   /** kind is "confirm" or "removed"; the report waits for a moderator like any other. */
   async report(kind, button) {
-    if (this.cameraId === null) return;
+    const cameraId = this.cameraId;
+    if (cameraId === null || this.reported.has(cameraId)) return;
     const form = new FormData();
     form.append("kind", kind);
-    form.append("camera", String(this.cameraId));
-    button.disabled = true;
+    form.append("camera", String(cameraId));
+    for (const each of this.buttons) each.disabled = true;
     try {
       const answer = await postForm(config.api.submissions, form);
-      this.result.className = "camera-report-result result-ok";
-      this.result.textContent = interpolate(
+      const thanks = interpolate(
         kind === "confirm"
           ? gettext("Thank you: your confirmation (report %(id)s) is pending moderation.")
           : gettext("Thank you: your report (%(id)s) that it is gone is pending moderation."),
         { id: answer.id ?? "" },
       );
+      this.reported.set(cameraId, thanks);
+      if (this.cameraId !== cameraId) return;
+      this.result.className = "camera-report-result result-ok";
+      this.result.textContent = thanks;
     } catch (error) {
+      for (const each of this.buttons) each.disabled = false;
+      if (this.cameraId !== cameraId) return;
       this.result.className = "camera-report-result result-error";
       this.result.textContent =
         error instanceof ApiError ? [error.message, ...error.fieldMessages().slice(1)].join(" · ") : String(error);
-    } finally {
-      button.disabled = false;
     }
   }
 }

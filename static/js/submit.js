@@ -202,6 +202,11 @@ export class AddCamera {
     entry.input.max = "359";
     entry.input.step = "1";
     entry.input.addEventListener("change", () => {
+      if (entry.input.value.trim() === "") {
+        // Emptied: the direction stays what it was (Number("") is 0, which turned it north).
+        entry.input.value = String(Math.round(entry.bearing));
+        return;
+      }
       const value = Number(entry.input.value);
       if (Number.isFinite(value)) {
         entry.bearing = ((value % 360) + 360) % 360;

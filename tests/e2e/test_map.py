@@ -168,6 +168,15 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     result.wait_for()
     assert "pending moderation" in result.text_content()
     assert Submission.objects.get(kind="confirm", camera=camera).status == "pending"
+    # One report a camera and visit: both buttons wait, the thanks stay when it reopens.
+    assert page.get_by_role("button", name="Still here").is_disabled()
+    assert page.get_by_role("button", name="No longer here").is_disabled()
+    page.keyboard.press("Escape")
+    map_session.click_map(camera.location.y, camera.location.x)
+    panel.locator("dl").first.wait_for()
+    assert "pending moderation" in result.text_content()
+    assert page.get_by_role("button", name="Still here").is_disabled()
+    assert Submission.objects.filter(camera=camera).count() == 1
 
     # A filter applies to the markers...
     map_session.set_zoom(15)
