@@ -1,11 +1,26 @@
 // Talking to our own API: JSON in, JSON errors shaped {"detail", "errors": {field: [...]}}.
+import { gettext, interpolate, ngettext } from "./i18n.js";
+
+/** What a 429 tells people, in their language: DRF's own words are English and in seconds
+ * ("Request was throttled. Expected available in 2783 seconds."). */
+function throttledMessage(retryAfterSeconds) {
+  const minutes = Math.max(1, Math.ceil(Number(retryAfterSeconds) / 60) || 1);
+  return interpolate(
+    ngettext(
+      "Too many reports from this connection for now: try again in %(n)s minute.",
+      "Too many reports from this connection for now: try again in %(n)s minutes.",
+      minutes,
+    ),
+    { n: minutes },
+  );
+}
 
 /** An API answer that was not a success, with the server's message for people. */
 export class ApiError extends Error {
-  constructor(status, body) {
-    super((body && body.detail) || `HTTP ${status}`);
+  constructor(status, body, retryAfter = null) {
+    super(status === 429 ? throttledMessage(retryAfter) : (body && body.detail) || `HTTP ${status}`);
     this.status = status;
-    this.body = body || {};
+    this.body = status === 429 ? {} : body || {};
   }
 
   /** Every field message as "field: message" lines (the first one is in `message`). */
@@ -56,7 +71,7 @@ export async function postForm(url, formData) {
     headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
   });
   const body = await parseBody(response);
-  if (!response.ok) throw new ApiError(response.status, body);
+  if (!response.ok) throw new ApiError(response.status, body, response.headers.get("Retry-After"));
   return body;
 }
 

@@ -93,12 +93,14 @@ export class DensityLayer {
     const collection = await getJSON(url, { signal: this.abort.signal });
     const cells = (collection.features || []).filter((feature) => cellCount(feature) > 0);
     const total = cells.reduce((sum, feature) => sum + cellCount(feature), 0);
-    return { key: answerKey(bbox, zoom, filters), cells, total };
+    const filtered = Object.values(filters || {}).some((value) => value);
+    return { key: answerKey(bbox, zoom, filters), cells, total, filtered };
   }
 
   /** Draw an answer of fetch(). */
   show(answer) {
     this.loaded = answer.key;
+    this.filtered = answer.filtered;
     this.render(answer.cells);
   }
 
@@ -162,7 +164,9 @@ export class DensityLayer {
     });
     if (!classes.length) {
       const item = document.createElement("li");
-      item.textContent = gettext("No camera here with these filters.");
+      item.textContent = this.filtered
+        ? gettext("No camera here with these filters.")
+        : gettext("No camera known here.");
       list.append(item);
     }
   }

@@ -41,7 +41,9 @@ function photoList(photos) {
     const full = photo.image || photo.url || photo.image_url;
     const thumbnail = photo.thumbnail || photo.thumbnail_url || full;
     const img = element("img", { src: thumbnail, alt: gettext("Photo of the camera"), loading: "lazy" });
-    list.append(element("li", {}, full ? element("a", { href: full }, img) : img));
+    // In a new tab: following it in this one left the map, and the view with it.
+    const link = full && element("a", { href: full, target: "_blank", rel: "noopener" }, img);
+    list.append(element("li", {}, link || img));
   }
   return list;
 }
@@ -50,10 +52,10 @@ function photoList(photos) {
 export function renderCamera(container, feature) {
   const props = feature.properties || {};
   const type = iconType(props);
+  const kind = choiceLabel("surveillance_type", props.surveillance_type);
+  // The type's label is lowercase, to be read inside sentences; a title starts upper case.
   const title =
-    props.name ||
-    choiceLabel("surveillance_type", props.surveillance_type) ||
-    gettext("Surveillance device");
+    props.name || (kind && kind.charAt(0).toLocaleUpperCase() + kind.slice(1)) || gettext("Surveillance device");
   const icon = element("img", { src: config.icons[type], alt: "" });
   icon.style.background = colourFor(props);
   const directions = (props.directions || []).map((d) => `${formatNumber(d)}°`).join(", ");

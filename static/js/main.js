@@ -10,6 +10,7 @@ import { CameraPanel } from "./details.js";
 import { updateExportLinks } from "./exporter.js";
 import { Filters } from "./filters.js";
 import { bboxForView, snapToTiles } from "./geo.js";
+import { keepInView } from "./visible.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { Panel } from "./panel.js";
 import { RoutePlanner } from "./route.js";
@@ -68,6 +69,7 @@ if (window.matchMedia("(max-width: 520px)").matches) {
 function selectCamera(id, latlng = null) {
   if (latlng && handleMapClick(latlng)) return;
   panel.open("camera", { focus: false });
+  if (latlng) keepInView(map, latlng);
   cameraPanel.show(id);
 }
 

@@ -6,6 +6,7 @@ import { HIGHLIGHT_COLOUR } from "./cameras.js";
 import { config } from "./config.js";
 import { lonLat } from "./geo.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
+import { visibleCentre } from "./visible.js";
 
 const L = window.L;
 const STYLES = {
@@ -90,7 +91,7 @@ export class RoutePlanner {
     section.querySelector('[data-action="route-here"]').addEventListener("click", () => this.useDevicePosition());
     section
       .querySelector('[data-action="route-centre"]')
-      .addEventListener("click", () => this.handleMapClick(this.map.getCenter(), true));
+      .addEventListener("click", () => this.handleMapClick(visibleCentre(this.map), true));
     section.querySelector('[data-action="route-clear"]').addEventListener("click", () => this.clear());
     this.form.addEventListener("submit", (event) => event.preventDefault());
   }
@@ -201,6 +202,16 @@ export class RoutePlanner {
       .filter(Boolean);
     this.drawSnaps(collection.snapped);
     const children = [table];
+    const passed = (variant) => byVariant[variant]?.properties.camera_count ?? 0;
+    if (passed("avoiding") > passed("shortest")) {
+      // More cameras yet less watched reads as the worse route without this.
+      const p = document.createElement("p");
+      p.className = "route-note";
+      p.textContent = gettext(
+        "Watched is the length of the walk inside a camera's field of view; a camera passed counts even for a step. The avoiding route crosses more fields of view, each for a shorter stretch.",
+      );
+      children.push(p);
+    }
     for (const note of new Set(notes)) {
       const p = document.createElement("p");
       p.className = "route-note";

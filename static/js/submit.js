@@ -6,6 +6,7 @@ import { config } from "./config.js";
 import { fillChoices } from "./filters.js";
 import { bearing, destination } from "./geo.js";
 import { formatNumber, gettext, interpolate } from "./i18n.js";
+import { keepInView, visibleCentre } from "./visible.js";
 
 const L = window.L;
 const HANDLE_DISTANCE_PX = 70;
@@ -93,7 +94,7 @@ export class AddCamera {
     section.querySelector('[data-action="add-here"]').addEventListener("click", () => this.useDevicePosition());
     section
       .querySelector('[data-action="add-centre"]')
-      .addEventListener("click", () => this.setLocation(this.map.getCenter()));
+      .addEventListener("click", () => this.setLocation(visibleCentre(this.map)));
     section.querySelector('[data-action="add-direction"]').addEventListener("click", () => this.addDirection());
     this.form.elements.photos.addEventListener("change", () => this.showPreviews());
     this.form.addEventListener("submit", (event) => {
@@ -128,6 +129,7 @@ export class AddCamera {
       (position) => {
         const latlng = L.latLng(position.coords.latitude, position.coords.longitude);
         this.map.setView(latlng, Math.max(this.map.getZoom(), 18));
+        keepInView(this.map, latlng);
         this.setLocation(latlng);
       },
       () => {
@@ -169,7 +171,7 @@ export class AddCamera {
   }
 
   addDirection(bearingDeg = null) {
-    if (!this.marker) this.setLocation(this.map.getCenter());
+    if (!this.marker) this.setLocation(visibleCentre(this.map));
     const used = this.directions.length;
     const initial = bearingDeg ?? (used * 90) % 360;
     const icon = L.divIcon({

@@ -24,6 +24,7 @@ from PIL import Image
 from mapping.bench.viewers import MARKER_PROPERTIES, Box, cluster_zoom, snap_to_tiles
 from mapping.density.cells import tile_lat, tile_x, tile_y
 from mapping.models import Camera, Capability, Submission
+from tests.e2e.conftest import PHONE
 from tests.helsinki import HELSINKI_BBOX
 
 pytestmark = [pytest.mark.e2e]
@@ -594,3 +595,32 @@ def test_language_follows_the_browser_and_switches_and_the_map_fits_a_phone(
     foreign = control.foreign_requests()
     assert foreign and all(url.startswith("https://tile.openstreetmap.org/") for url in foreign)
     control.requests.clear()
+
+
+def test_on_a_phone_what_you_choose_stays_above_the_panel(session_factory):
+    """The panel is a bottom sheet over half of a phone's map: a camera tapped in the
+    lower half, or a new camera placed at "the map centre", ended up under it."""
+    session = session_factory(viewport=PHONE)
+    page = session.page
+    camera = isolated_camera()
+    session.open(lat=camera.location.y, lon=camera.location.x, zoom=CAMERA_ZOOM)
+    session.wait_for_map("cameras")
+    # Move the camera into the lower part of the screen, where the sheet will open.
+    size = page.evaluate("(() => window.angleMort.map.getSize())()")
+    page.evaluate("(dy) => window.angleMort.map.panBy([0, -dy], {animate: false})", size["y"] // 3)
+    session.wait_for_map("cameras")
+
+    def in_sight(lat: float, lon: float) -> bool:
+        point = session.point_of(lat, lon)
+        sheet = page.locator("#panel").bounding_box()
+        return point["y"] < sheet["y"]
+
+    session.click_map(camera.location.y, camera.location.x)
+    page.locator('[data-section="camera"] dl').first.wait_for()
+    assert in_sight(camera.location.y, camera.location.x)
+
+    page.get_by_role("button", name="Close the panel").click()
+    page.get_by_role("button", name="Add a camera").click()
+    page.get_by_role("button", name="Use the map centre").click()
+    placed = page.evaluate("window.angleMort.adder.marker.getLatLng()")
+    assert in_sight(placed["lat"], placed["lng"])
