@@ -624,3 +624,36 @@ def test_on_a_phone_what_you_choose_stays_above_the_panel(session_factory):
     page.get_by_role("button", name="Use the map centre").click()
     placed = page.evaluate("window.angleMort.adder.marker.getLatLng()")
     assert in_sight(placed["lat"], placed["lng"])
+
+
+def test_the_scale_and_the_status_stay_readable_beside_what_covers_them(session_factory, settings):
+    """The scale's text overflowed its box at some zooms and, on a phone, the tile
+    server's attribution ran over it; the status line hid under the side panel."""
+    settings.TILE_ATTRIBUTION = (  # as long as OpenStreetMap's own
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    )
+    phone = session_factory(viewport=PHONE)
+    page = phone.page
+    for zoom in range(3, 19):
+        phone.open(lat=60.1699, lon=24.9384, zoom=zoom)
+        scale = page.locator(".leaflet-control-scale-line").bounding_box()
+        credit = page.locator(".leaflet-control-attribution").bounding_box()
+        apart_x = max(scale["x"], credit["x"]) >= min(
+            scale["x"] + scale["width"], credit["x"] + credit["width"]
+        )
+        apart_y = max(scale["y"], credit["y"]) >= min(
+            scale["y"] + scale["height"], credit["y"] + credit["height"]
+        )
+        assert apart_x or apart_y, (zoom, scale, credit)
+        assert page.evaluate(
+            "(() => { const s = document.querySelector('.leaflet-control-scale-line');"
+            " return s.scrollWidth <= s.clientWidth + 1; })()"
+        ), zoom
+
+    desk = session_factory(viewport={"width": 900, "height": 700})
+    desk.open(lat=60.1699, lon=24.9384, zoom=15)
+    desk.wait_for_map()
+    desk.page.get_by_role("button", name="Filters").click()
+    status = desk.page.locator("#status").bounding_box()
+    panel = desk.page.locator("#panel").bounding_box()
+    assert status["x"] + status["width"] <= panel["x"]
