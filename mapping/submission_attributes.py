@@ -168,7 +168,7 @@ def normalise_attributes(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     for key in normalised.unparsed:
         help_text = FIELD_HELP.get(KEY_FIELD.get(key, ""), "unreadable value")
         errors.setdefault(
-            sent_as.get(key, key), f"'{tags.get(key, '')}' is not readable: {help_text}"
+            sent_as.get(key, key), f"'{tags.get(key, '')}' is not accepted: {help_text}"
         )
     if errors:
         raise AttributesInvalid(errors)

@@ -301,17 +301,20 @@ export class AddCamera {
     this.result.textContent = gettext("Sending…");
     try {
       const answer = await postForm(config.api.submissions, this.buildFormData());
+      this.clearFieldErrors();
       this.showAnswer(answer);
       this.resetAfterSuccess();
     } catch (error) {
       const lines = error instanceof ApiError ? error.fieldMessages() : [];
       this.showError(error.message, lines);
+      if (error instanceof ApiError) this.markFields(error.body.errors || {});
     } finally {
       button.disabled = false;
     }
   }
 
   showError(message, lines = []) {
+    this.clearFieldErrors();
     this.result.className = "add-result result-error";
     this.result.replaceChildren(document.createTextNode(message));
     if (lines.length > 1) {
@@ -322,6 +325,57 @@ export class AddCamera {
         list.append(item);
       }
       this.result.append(list);
+    }
+    // On a phone the sheet ends above the summary: bring it into sight.
+    this.result.scrollIntoView({ block: "nearest" });
+  }
+
+  /** The form's element an API error field stands for ("attributes" errors name the tag). */
+  fieldElement(field, message) {
+    const elements = this.form.elements;
+    if (field === "location") return this.locationText;
+    if (field === "attributes") {
+      const key = String(message).split(":")[0].trim();
+      if (["height", "operator"].includes(key)) return elements[key];
+      if (key.includes("direction")) return this.directionList.closest("fieldset");
+      if (key.includes("capabilit")) return this.form.querySelector("fieldset.capabilities");
+      if (key.includes("mount")) return this.form.querySelector('[data-picture-group="mount"]');
+      if (key === "surveillance") return elements.surveillance?.[0]?.closest("fieldset");
+      return this.form.querySelector('[data-picture-group="type"]');
+    }
+    const element = elements[field];
+    return element instanceof RadioNodeList ? element[0]?.closest("fieldset") : element;
+  }
+
+  /** Each message beside what it is about, marked invalid; the first one takes the focus. */
+  markFields(errors) {
+    let first = null;
+    for (const [field, messages] of Object.entries(errors)) {
+      for (const message of Array.isArray(messages) ? messages : [messages]) {
+        const element = this.fieldElement(field, message);
+        if (!element) continue;
+        const note = document.createElement("p");
+        note.className = "field-error";
+        note.id = `add-error-${this.section.querySelectorAll(".field-error").length + 1}`;
+        note.textContent = String(message);
+        const holder = element.closest("label") || element;
+        holder.after(note);
+        element.setAttribute("aria-invalid", "true");
+        element.setAttribute("aria-describedby", note.id);
+        first = first || element;
+      }
+    }
+    if (first) {
+      if (first.matches("input, select, textarea")) first.focus();
+      first.scrollIntoView({ block: "center" });
+    }
+  }
+
+  clearFieldErrors() {
+    for (const note of this.section.querySelectorAll(".field-error")) note.remove();
+    for (const element of this.section.querySelectorAll("[aria-invalid]")) {
+      element.removeAttribute("aria-invalid");
+      element.removeAttribute("aria-describedby");
     }
   }
 

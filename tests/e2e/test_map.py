@@ -657,3 +657,32 @@ def test_the_scale_and_the_status_stay_readable_beside_what_covers_them(session_
     status = desk.page.locator("#status").bounding_box()
     panel = desk.page.locator("#panel").bounding_box()
     assert status["x"] + status["width"] <= panel["x"]
+
+
+def test_a_refused_camera_shows_each_error_beside_its_field(map_session):
+    """The server's errors used to gather in one box under the button: the field at
+    fault is now marked, its message beside it, and it has the focus."""
+    page = map_session.page
+    map_session.open(lat=60.1699, lon=24.9384, zoom=18)
+    page.get_by_role("button", name="Add a camera").click()
+    page.get_by_role("button", name="Use the map centre").click()
+    page.get_by_text("More details (optional)").click()
+    height = page.get_by_label("Height above the ground (metres)")
+    height.fill("-5")
+    before = Submission.objects.count()
+    page.get_by_role("button", name="Send for moderation").click()
+    note = page.locator(".field-error")
+    note.first.wait_for()
+    assert note.count() == 1
+    assert note.text_content().startswith("height:")
+    assert height.get_attribute("aria-invalid") == "true"
+    assert height.get_attribute("aria-describedby") == note.get_attribute("id")
+    assert page.evaluate("document.activeElement.name") == "height"
+    assert Submission.objects.count() == before
+
+    height.fill("4")
+    page.get_by_role("button", name="Send for moderation").click()
+    page.locator(".add-result .pending").wait_for()
+    assert page.locator(".field-error").count() == 0
+    assert height.get_attribute("aria-invalid") is None
+    assert Submission.objects.count() == before + 1

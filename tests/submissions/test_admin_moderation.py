@@ -170,7 +170,7 @@ def test_the_admin_form_checks_attributes_like_the_api(admin_client):
         },
     )
     assert response.status_code == 200
-    assert "is not readable: one of fixed, dome, panning" in response.content.decode()
+    assert "is not accepted: one of fixed, dome, panning" in response.content.decode()
     submission.refresh_from_db()
     assert submission.attributes == {}
 

@@ -160,7 +160,7 @@ def test_json_bodies_are_accepted_too(anonymous_client):
         (
             {"kind": "new", "location": "2.35,48.85", "attributes": '{"camera:type": "round"}'},
             "attributes",
-            "camera:type: 'round' is not readable: one of fixed, dome, panning",
+            "camera:type: 'round' is not accepted: one of fixed, dome, panning",
         ),
         (
             {"kind": "new", "location": "2.35,48.85", "attributes": '{"colour": "grey"}'},
