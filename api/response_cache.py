@@ -83,8 +83,11 @@ def answer_digest(token: str, key: str) -> str:
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
+    """Whether the client holds this answer. Not for "*" ("any answer you have"): the tag is
+    made before the view runs, so a request the view refuses (a bad filter, a page past the
+    last) would get a 304 as though it had an answer; it is computed, and refused, instead."""
     candidates = {value.strip().removeprefix("W/") for value in if_none_match.split(",")}
-    return etag in candidates or "*" in candidates
+    return etag in candidates
 
 
 def cached_by_camera_data(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

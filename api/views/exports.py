@@ -36,7 +36,7 @@ class _ExportView(GenericAPIView):
         filters = validated_filters(self, request)
         response = StreamingHttpResponse(
             self.stream(filters),
-            content_type=f"{self.renderer_classes[0].media_type}; charset=utf-8",
+            content_type=f"{request.accepted_renderer.media_type}; charset=utf-8",
         )
         response["Content-Disposition"] = (
             f'attachment; filename="{export_filename(self.extension)}"'
@@ -53,7 +53,8 @@ class GeoJSONExportView(_ExportView):
     source; each feature also carries its provenance, raw tags, licence and attribution.
     """
 
-    renderer_classes = [GeoJSONRenderer]
+    # application/json as well, for clients that ask for it (the API's conventions).
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
     extension = "geojson"
 
     @extend_schema(

@@ -87,3 +87,33 @@ def test_too_many_fields_and_a_foreign_host_are_json_400s(client, settings):
     error = json_error(client.get("/api/cameras/", HTTP_HOST="evil.example"), 400)
     assert error["detail"].startswith("bad request:")
     assert client.get("/", HTTP_HOST="evil.example")["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/cameras/?status=bogus",
+        "/api/cameras/?in_bbox={box}&page=999",
+        "/api/density/?zoom=abc",
+    ],
+)
+def test_if_none_match_any_does_not_hide_a_refusal(client, box, path):
+    """`If-None-Match: *` gave a 304, as if the client held an answer, to requests the
+    view refuses."""
+    response = client.get(path.format(box=box), headers={"If-None-Match": "*"})
+    assert response.status_code in (400, 404)
+    assert "errors" in body(response) or "detail" in body(response)
+
+
+def test_an_export_answers_application_json_when_asked(client, box):
+    """The conventions say Accept: application/json switches GeoJSON to application/json;
+    the export answered 406."""
+    make_camera(location=point(*inside(box)))
+    response = client.get(
+        f"/api/export/cameras.geojson?in_bbox={box}", headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert body(response)["type"] == "FeatureCollection"
+    default = client.get(f"/api/export/cameras.geojson?in_bbox={box}")
+    assert default["Content-Type"] == "application/geo+json; charset=utf-8"
