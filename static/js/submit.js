@@ -3,6 +3,7 @@
 // POST /api/submissions/ (kind=new). The answer says it waits for moderation, with warnings.
 import { ApiError, postForm } from "./api.js";
 import { config } from "./config.js";
+import { photoPosition } from "./exif.js";
 import { fillChoices } from "./filters.js";
 import { bearing, destination } from "./geo.js";
 import { formatNumber, gettext, interpolate } from "./i18n.js";
@@ -257,9 +258,17 @@ export class AddCamera {
       img.src = URL.createObjectURL(file);
       img.alt = interpolate(gettext("Preview of %(name)s"), { name: file.name });
       const item = document.createElement("li");
+      // Not an image the browser can show (the server will say why): a name, not a broken icon.
+      img.addEventListener("error", () => {
+        item.className = "hint";
+        item.textContent = interpolate(gettext("%(name)s: no preview (is it a photo?)"), {
+          name: file.name,
+        });
+      });
       item.append(img);
       this.previews.append(item);
     }
+    this.offerPhotoPosition(files.slice(0, config.maxPhotos));
     if (files.length > config.maxPhotos) {
       const item = document.createElement("li");
       item.className = "hint";
@@ -267,6 +276,37 @@ export class AddCamera {
         n: config.maxPhotos,
       });
       this.previews.append(item);
+    }
+  }
+
+  /** Where the first photo that says so was taken, offered as the camera's place (not
+   * applied: it is where the photographer stood, often a few metres off). */
+  async offerPhotoPosition(files) {
+    const offer = this.section.querySelector(".photo-position");
+    offer.replaceChildren();
+    offer.hidden = true;
+    for (const file of files) {
+      const position = await photoPosition(file);
+      if (!position) continue;
+      if (this.form.elements.photos.files[0] !== files[0]) return; // other photos chosen since
+      const text = document.createElement("p");
+      text.className = "hint";
+      text.textContent = interpolate(
+        gettext("%(name)s carries the place where it was taken: %(lat)s, %(lon)s."),
+        { name: file.name, lat: position.lat.toFixed(6), lon: position.lng.toFixed(6) },
+      );
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = gettext("Place the camera there");
+      button.addEventListener("click", () => {
+        const latlng = L.latLng(position.lat, position.lng);
+        if (!this.map.getBounds().contains(latlng)) this.map.panTo(latlng, { animate: false });
+        this.setLocation(latlng);
+        keepInView(this.map, latlng);
+      });
+      offer.append(text, button);
+      offer.hidden = false;
+      return;
     }
   }
 
@@ -439,6 +479,9 @@ export class AddCamera {
     this.previews.replaceChildren();
     this.form.elements.photos.value = "";
     this.form.elements.note.value = "";
+    const offer = this.section.querySelector(".photo-position");
+    offer.replaceChildren();
+    offer.hidden = true;
     this.locationText.textContent = this.locationText.dataset.empty;
   }
 }

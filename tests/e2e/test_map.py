@@ -686,3 +686,31 @@ def test_a_refused_camera_shows_each_error_beside_its_field(map_session):
     assert page.locator(".field-error").count() == 0
     assert height.get_attribute("aria-invalid") is None
     assert Submission.objects.count() == before + 1
+
+
+def test_a_photo_offers_where_it_was_taken_before_anything_is_sent(map_session):
+    """The GPS position a phone writes into a JPEG is read in the browser and offered as
+    the camera's place; it was only offered after sending, too late to use."""
+    from tests.submissions import images
+
+    page = map_session.page
+    map_session.open(lat=60.1699, lon=24.9384, zoom=17)
+    page.get_by_role("button", name="Add a camera").click()
+    page.set_input_files(
+        'input[name="photos"]',
+        [
+            {"name": "wall.jpg", "mimeType": "image/jpeg", "buffer": images.phone_jpeg()},
+            {"name": "notes.jpg", "mimeType": "image/jpeg", "buffer": b"not an image"},
+        ],
+    )
+    offer = page.locator(".photo-position")
+    offer.get_by_role("button", name="Place the camera there").wait_for()
+    lon, lat = images.GPS_LON_LAT
+    assert f"{lat:.6f}, {lon:.6f}" in offer.text_content()
+    page.get_by_text("notes.jpg: no preview (is it a photo?)").wait_for()
+    assert not any("/api/submissions/" in url for url in map_session.requests)
+
+    offer.get_by_role("button", name="Place the camera there").click()
+    placed = page.evaluate("window.angleMort.adder.marker.getLatLng()")
+    assert placed == pytest.approx({"lat": lat, "lng": lon}, abs=1e-6)
+    assert page.text_content(".add-location") == f"Position: {lat:.6f}, {lon:.6f}"
