@@ -19,9 +19,23 @@ import { AddCamera } from "./submit.js";
 const L = window.L;
 const REFRESH_DELAY_MS = 150;
 
+// The view lives in the address's fragment (#map=ZOOM/LAT/LON, as openstreetmap.org writes
+// it): a link shows the same place, and switching the language or reloading keeps it. The
+// fragment never reaches a server.
+const VIEW_IN_ADDRESS = /^#map=(\d{1,2})\/(-?\d{1,2}(?:\.\d+)?)\/(-?\d{1,3}(?:\.\d+)?)$/;
+
+function viewInAddress() {
+  const match = VIEW_IN_ADDRESS.exec(window.location.hash);
+  if (!match) return null;
+  const [zoom, lat, lon] = match.slice(1).map(Number);
+  if (Math.abs(lat) > 85 || Math.abs(lon) > 180) return null;
+  return { center: [lat, lon], zoom: Math.min(Math.max(zoom, config.minZoom), config.maxZoom) };
+}
+
+const initialView = viewInAddress() || { center: config.center, zoom: config.zoom };
 const map = L.map("map", {
-  center: config.center,
-  zoom: config.zoom,
+  center: initialView.center,
+  zoom: initialView.zoom,
   minZoom: config.minZoom,
   maxZoom: config.maxZoom,
   keyboard: true,
@@ -289,6 +303,9 @@ map.on("movestart", () => {
   mapElement.dataset.loading = "true";
 });
 map.on("moveend", () => {
+  const centre = map.getCenter();
+  const view = `#map=${map.getZoom()}/${centre.lat.toFixed(5)}/${centre.lng.toFixed(5)}`;
+  window.history.replaceState(null, "", view);
   refreshGeneration += 1;
   mapElement.dataset.loading = "true";
   clearTimeout(refreshTimer);
@@ -298,7 +315,10 @@ map.on("moveend", () => {
 });
 
 document.getElementById("language-select").addEventListener("change", (event) => {
-  event.target.form.requestSubmit();
+  // Back to this very view in the other language: the fragment rides along in `next`.
+  const form = event.target.form;
+  form.elements.next.value = window.location.pathname + window.location.search + window.location.hash;
+  form.requestSubmit();
 });
 
 refreshing = refresh();

@@ -714,3 +714,29 @@ def test_a_photo_offers_where_it_was_taken_before_anything_is_sent(map_session):
     placed = page.evaluate("window.angleMort.adder.marker.getLatLng()")
     assert placed == pytest.approx({"lat": lat, "lng": lon}, abs=1e-6)
     assert page.text_content(".add-location") == f"Position: {lat:.6f}, {lon:.6f}"
+
+
+def test_the_view_is_in_the_address_and_survives_a_reload_and_the_language(session_factory):
+    """A link shows the same place, and switching the language no longer sends the
+    visitor back to the default view."""
+    session = session_factory(locale="en-GB")
+    page = session.page
+    session.open(lat=60.1652, lon=24.9512, zoom=16)
+    session.wait_for_map()
+    assert page.evaluate("window.location.hash") == "#map=16/60.16520/24.95120"
+
+    page.reload()
+    session.wait_until("() => window.angleMort !== undefined")
+    session.wait_for_map()
+    centre = page.evaluate("(() => window.angleMort.map.getCenter())()")
+    assert page.evaluate("window.angleMort.map.getZoom()") == 16
+    assert centre == pytest.approx({"lat": 60.1652, "lng": 24.9512}, abs=1e-4)
+
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("fr")
+    session.wait_until("() => window.angleMort !== undefined")
+    session.wait_for_map()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.evaluate("window.angleMort.map.getZoom()") == 16
+    centre = page.evaluate("(() => window.angleMort.map.getCenter())()")
+    assert centre == pytest.approx({"lat": 60.1652, "lng": 24.9512}, abs=1e-4)
