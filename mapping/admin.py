@@ -44,6 +44,17 @@ class CameraAdmin(LeafletGeoAdmin):
     inlines = [CameraPhotoInline]
     settings_overrides = {"DEFAULT_ZOOM": 17}
 
+    def save_model(self, request, obj: Camera, form, change: bool) -> None:
+        """Saved as moderation saves a camera: a community camera's tags say its fields
+        again, and its field of view and the streets it sees follow its place and
+        directions (an edit here left the cone pointing the old way, 30 m off)."""
+        from mapping.analysis import refresh_derived_data
+        from mapping.moderation import retag_community
+
+        retag_community(obj)
+        super().save_model(request, obj, form, change)
+        refresh_derived_data([obj.pk])
+
 
 # Moderation screens (queue, actions, decision buttons) live in mapping.admin_moderation.
 admin.site.register(Submission, SubmissionAdmin)

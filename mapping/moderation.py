@@ -133,8 +133,9 @@ def _fields_of(camera: Camera) -> dict[str, Any]:
     return {name: getattr(camera, name) for name in TAGGED_FIELDS}
 
 
-def _retag_community(camera: Camera) -> None:
-    # OSM cameras keep their raw tags unchanged; community ones are described in OSM's words.
+def retag_community(camera: Camera) -> None:
+    """A community camera's tags say its fields in OSM's words; an OSM camera keeps its raw
+    tags unchanged (the next import of its area brings OpenStreetMap's)."""
     if camera.source == Source.COMMUNITY:
         camera.tags = attributes_as_tags(_fields_of(camera))
 
@@ -183,7 +184,7 @@ def _approve_new(submission: Submission) -> Decision:
     )
     apply_fields(camera, submission.attributes)
     _seen(camera, submission)
-    _retag_community(camera)
+    retag_community(camera)
     camera.save()
     _attach_photos(submission, camera)
     return Decision(submission, camera)
@@ -195,7 +196,7 @@ def _approve_change(submission: Submission) -> Decision:
     if submission.location is not None:
         camera.location = submission.location
     _seen(camera, submission)
-    _retag_community(camera)
+    retag_community(camera)
     camera.updated_at = timezone.now()
     camera.save()
     _attach_photos(submission, camera)
@@ -208,6 +209,9 @@ def _approve_removed(submission: Submission) -> Decision:
     camera.removed_at = camera.updated_at = timezone.now()
     _seen(camera, submission)
     camera.save(update_fields=["status", "removed_at", "updated_at", "last_checked"])
+    # Its photos show where the camera was (an empty wall): nothing ever shows them, and
+    # they may picture people, as a rejected report's. They were kept for ever, at a URL.
+    delete_photos(CameraPhoto.objects.filter(submission=submission, camera__isnull=True))
     return Decision(submission, camera, _osm_notice(camera, "the removal is"))
 
 
@@ -259,7 +263,7 @@ def merge(submission: Submission | int, moderator: Any, camera: Camera | int) ->
         filled = apply_fields(target, locked.attributes, only_blank=True)
         target.confirmations += 1
         _seen(target, locked)
-        _retag_community(target)
+        retag_community(target)
         target.updated_at = timezone.now()
         target.save()
         _attach_photos(locked, target)

@@ -195,3 +195,32 @@ def test_a_report_typed_into_the_admin_gets_the_same_rules_and_warnings(admin_cl
     stored = Submission.objects.get(note="phoned in")
     assert stored.duplicate_candidates == [nearby.pk]
     assert [w["code"] for w in stored.warnings] == ["fixed_without_direction", "possible_duplicate"]
+
+
+def test_a_camera_edited_in_the_admin_gets_its_field_of_view_and_tags_again(rf, admin_user):
+    """The admin saved the camera alone: its cone kept the old direction and place, the
+    streets kept seeing it, and a community camera's tags kept the old direction."""
+    from django.contrib import admin
+
+    from mapping.analysis import refresh_derived_data
+
+    camera = make_camera(
+        source="community",
+        location=point(LON, LAT + 0.09),
+        camera_type="fixed",
+        directions=[90.0],
+        tags={"man_made": "surveillance", "camera:direction": "90"},
+    )
+    refresh_derived_data([camera.pk])
+    camera.refresh_from_db()
+    east_cone = camera.fov.centroid
+    assert east_cone.x > camera.location.x  # looking east
+
+    camera.directions = [270.0]
+    request = rf.post(f"/admin/mapping/camera/{camera.pk}/change/")
+    request.user = admin_user
+    admin.site._registry[Camera].save_model(request, camera, form=None, change=True)
+
+    camera.refresh_from_db()
+    assert camera.fov.centroid.x < camera.location.x  # now looking west
+    assert camera.tags["camera:direction"] == "270"

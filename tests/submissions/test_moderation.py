@@ -333,3 +333,25 @@ def test_an_approved_camera_is_served_by_the_camera_api_with_its_photo(
     assert photo.image.name.rsplit("/", 1)[1] in text
     assert photo.thumbnail.name.rsplit("/", 1)[1] in text
     assert "community" in text
+
+
+def test_approving_a_removal_deletes_its_photos_as_a_rejection_does(
+    anonymous_client, moderator_client, settings, django_capture_on_commit_callbacks
+):
+    """A photo of where a camera was is never shown: it stayed on disk, at a public URL,
+    after the removal was approved."""
+    camera = make_camera()
+    pending = submit(
+        anonymous_client,
+        kind="removed",
+        camera=camera.pk,
+        photos=[images.upload(images.phone_jpeg())],
+    )
+    assert len(images.files_under(settings.MEDIA_ROOT)) == 2  # the photo and its thumbnail
+    with django_capture_on_commit_callbacks(execute=True):
+        response = decide(moderator_client, pending["id"], "approve")
+    assert response.status_code == 200
+    camera.refresh_from_db()
+    assert camera.status == "removed"
+    assert CameraPhoto.objects.filter(submission_id=pending["id"]).count() == 0
+    assert images.files_under(settings.MEDIA_ROOT) == []
