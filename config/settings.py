@@ -154,7 +154,7 @@ CACHES = {
             "CACHE_BACKEND",
             "django.core.cache.backends.locmem.LocMemCache"
             if os.environ.get("PYTEST_VERSION")
-            else "django.core.cache.backends.filebased.FileBasedCache",
+            else "api.throttle_cache.ThrottleFileCache",
         ),
         "LOCATION": os.environ.get(
             "CACHE_LOCATION",
@@ -162,6 +162,9 @@ CACHES = {
             if os.environ.get("PYTEST_VERSION")
             else str(BASE_DIR / "var" / "cache" / "throttle"),
         ),
+        # Django's default of 300 entries culled a third of them, live counters included,
+        # as soon as 300 clients had submitted within the hour: the limit leaked.
+        "OPTIONS": {"MAX_ENTRIES": int(env_float("CACHE_MAX_ENTRIES", 100_000))},
     },
     "responses": {
         # Tests keep answers in memory (tests/conftest.py empties it before each test): a
@@ -227,6 +230,11 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS only (docs/deployment.md): browsers then refuse plain HTTP to this host for
+# that long, so a first request can no longer be downgraded. Off by default: a wrong value
+# on a host without a certificate locks browsers out for as long.
+SECURE_HSTS_SECONDS = int(env_float("DJANGO_HSTS_SECONDS", 0))
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SSL_REDIRECT", default=False)
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {

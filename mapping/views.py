@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from mapping.density.cells import AGGREGATE_MAX_ZOOM
 from mapping.models import CameraType, Capability, Source, Surveillance, SurveillanceType
@@ -129,7 +129,7 @@ def map_config() -> dict:
     }
 
 
-@require_GET
+@require_safe  # GET and HEAD (a HEAD got 405: uptime checks use it)
 def map_page(request: HttpRequest) -> HttpResponse:
     """The map. The Content-Security-Policy lets the page reach us and the tile server only."""
     response = render(

@@ -127,8 +127,10 @@ def _production_setting(name: str, **environment: str):
 
 def test_the_throttle_counters_are_shared_by_the_workers_of_a_host():
     caches = _production_setting("CACHES")
-    assert caches["default"]["BACKEND"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert caches["default"]["BACKEND"] == "api.throttle_cache.ThrottleFileCache"
     assert caches["default"]["LOCATION"].endswith("var/cache/throttle")
+    # Room for many clients: at Django's 300, culling dropped live counters (the limit leaked).
+    assert caches["default"]["OPTIONS"]["MAX_ENTRIES"] == 100_000
     assert caches["responses"]["BACKEND"] == "api.answer_cache.AnswerFileCache"
 
 
@@ -138,3 +140,18 @@ def test_the_forwarded_scheme_is_read_only_behind_a_trusted_proxy():
         "HTTP_X_FORWARDED_PROTO",
         "https",
     ]
+
+
+def test_https_hardening_is_set_from_the_environment():
+    """HSTS and the HTTPS redirect could not be switched on (manage.py check --deploy
+    warned W004 and W008 on every deployment)."""
+    assert _production_setting("SECURE_HSTS_SECONDS") == 0
+    assert _production_setting("SECURE_HSTS_SECONDS", DJANGO_HSTS_SECONDS="31536000") == 31536000
+    assert _production_setting("SECURE_SSL_REDIRECT", DJANGO_SSL_REDIRECT="1") is True
+
+
+@pytest.mark.django_db
+def test_the_map_answers_head_as_uptime_checks_send_it(client):
+    response = client.head("/")
+    assert response.status_code == 200
+    assert response.content == b""
