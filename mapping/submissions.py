@@ -24,6 +24,7 @@ from django.db import connection, transaction
 
 from mapping.models import Camera, CameraStatus, Submission, SubmissionKind
 from mapping.photos import ProcessedPhoto, files_removed_on_error, store_photos
+from mapping.routing import geodesic_distance_m
 
 PLAUSIBLE_HEIGHT_RANGE_M = (1.5, 30.0)
 INDOOR_STREET_DISTANCE_M = 3.0
@@ -92,6 +93,10 @@ def is_on_street(location: Point, radius_m: float = INDOOR_STREET_DISTANCE_M) ->
         return bool(cursor.fetchone()[0])
 
 
+# A change moving a camera farther than this is flagged for the moderators (moved_far).
+MOVED_FAR_M = 100.0
+
+
 def warning(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 
@@ -143,6 +148,19 @@ def quality_warnings(
                 "or public?",
             )
         )
+    if kind == SubmissionKind.CHANGE and location is not None and camera is not None:
+        moved = geodesic_distance_m(camera.location.coords, location.coords)
+        if moved > MOVED_FAR_M:
+            # A correction is a few metres; a move across town is another camera, or a
+            # mistake, and nothing else made a moderator look twice.
+            found.append(
+                warning(
+                    "moved_far",
+                    f"This moves the camera {moved:,.0f} m: is it really the same camera? "
+                    "A new one is reported as new.",
+                    metres=round(moved),
+                )
+            )
     candidates: list[int] = []
     if kind == SubmissionKind.NEW and location is not None:
         candidates = duplicate_candidates(location)

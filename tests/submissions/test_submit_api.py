@@ -12,7 +12,7 @@ from django.db import connection
 from PIL import Image
 
 from mapping.models import CameraPhoto, Submission
-from tests.factories import make_building, make_camera, make_segment
+from tests.factories import make_building, make_camera, make_segment, point
 from tests.submissions import images
 
 pytestmark = pytest.mark.django_db
@@ -470,3 +470,21 @@ def test_a_request_bigger_than_its_photos_may_be_is_refused_unread(anonymous_cli
     assert response.json()["detail"].startswith("the request is larger than 1 MB")
     assert counts() == before
     assert images.files_under(settings.MEDIA_ROOT) == []
+
+
+@pytest.mark.parametrize(("dlat", "flagged"), [(0.0003, False), (0.01, True)])
+def test_a_change_moving_a_camera_far_is_flagged_for_the_moderators(
+    anonymous_client, dlat, flagged
+):
+    """Moving a camera across town went through with no warning at all (about 33 m is a
+    correction; 1.1 km is another camera or a mistake)."""
+    camera = make_camera(location=point(LON, LAT - 0.03))
+    response = post(
+        anonymous_client, kind="change", camera=camera.pk, location=f"{LON},{LAT - 0.03 + dlat}"
+    )
+    assert response.status_code == 201, response.json()
+    moved = [w for w in response.json()["warnings"] if w["code"] == "moved_far"]
+    assert bool(moved) is flagged
+    if flagged:
+        assert 1100 <= moved[0]["metres"] <= 1125
+        assert "1,11" in moved[0]["message"]
