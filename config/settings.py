@@ -230,6 +230,9 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_flag("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Every visitor of the map gets a CSRF token (its forms post): kept until the browser
+# closes, not Django's year, so it cannot serve as a lasting identifier of a reader.
+CSRF_COOKIE_AGE = None
 # Behind HTTPS only (docs/deployment.md): browsers then refuse plain HTTP to this host for
 # that long, so a first request can no longer be downgraded. Off by default: a wrong value
 # on a host without a certificate locks browsers out for as long.

@@ -155,3 +155,12 @@ def test_the_map_answers_head_as_uptime_checks_send_it(client):
     response = client.head("/")
     assert response.status_code == 200
     assert response.content == b""
+
+
+@pytest.mark.django_db
+def test_the_map_sets_no_lasting_cookie(client):
+    """Every visitor got a unique CSRF cookie for a year: a reader's identifier."""
+    response = client.get("/")
+    cookie = response.cookies["csrftoken"]
+    assert cookie["max-age"] == "" and cookie["expires"] == ""
+    assert "sessionid" not in response.cookies
