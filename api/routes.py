@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -92,7 +93,9 @@ class RouteQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs["from"] == attrs["to"]:
-            raise serializers.ValidationError({"to": ["the start and the end are the same point"]})
+            raise serializers.ValidationError(
+                {"to": [_("the start and the end are the same point")]}
+            )
         return attrs
 
 

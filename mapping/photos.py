@@ -30,6 +30,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
+from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, ImageOps
 
 try:  # HEIC is what iPhones take; optional, only if the wheel installed cleanly.
@@ -41,7 +42,20 @@ except ImportError:  # pragma: no cover - depends on the environment
     HEIF_FORMATS = ()
 
 ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", *HEIF_FORMATS)
-ACCEPTED_FORMATS_TEXT = "JPEG, PNG, WebP" + (" or HEIC" if HEIF_FORMATS else "")
+ACCEPTED_FORMAT_NAMES: tuple[str, ...] = (
+    "JPEG",
+    "PNG",
+    "WebP",
+    *(("HEIC",) if HEIF_FORMATS else ()),
+)
+
+
+def accepted_formats_text() -> str:
+    """ "JPEG, PNG, WebP or HEIC" in the language of the request (read when refusing)."""
+    *first, last = ACCEPTED_FORMAT_NAMES
+    return _("%(first)s or %(last)s") % {"first": ", ".join(first), "last": last}
+
+
 OUTPUT_FORMAT = "JPEG"
 OUTPUT_EXTENSION = "jpg"
 JPEG_QUALITY = 85
@@ -109,14 +123,18 @@ def gps_position(gps_ifd: Mapping[int, Any]) -> tuple[float, float] | None:
 def _read_limited(upload: IO[bytes], max_bytes: int) -> bytes:
     size = getattr(upload, "size", None)
     if size is not None and size > max_bytes:
-        raise PhotoError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise PhotoError(
+            _("the file is larger than %(mb)s MB") % {"mb": max_bytes // (1024 * 1024)}
+        )
     if hasattr(upload, "seek"):
         upload.seek(0)
     data = upload.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise PhotoError(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise PhotoError(
+            _("the file is larger than %(mb)s MB") % {"mb": max_bytes // (1024 * 1024)}
+        )
     if not data:
-        raise PhotoError("the file is empty")
+        raise PhotoError(_("the file is empty"))
     return data
 
 
@@ -130,7 +148,9 @@ def _bombs_are_errors() -> Iterator[None]:
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     """Open, check the header's size, verify, reopen: the image is then safe to decode."""
-    not_an_image = PhotoError(f"this is not a {ACCEPTED_FORMATS_TEXT} image")
+    not_an_image = PhotoError(
+        _("this is not a %(formats)s image") % {"formats": accepted_formats_text()}
+    )
     try:
         with _bombs_are_errors():
             probe = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
@@ -146,7 +166,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     except Exception:
         # Decoders report damage with many exception types (OSError, SyntaxError,
         # struct.error, ...). Whatever a hostile file makes them raise, it is refused.
-        raise PhotoError("the image is damaged or incomplete") from None
+        raise PhotoError(_("the image is damaged or incomplete")) from None
     if image.format not in ACCEPTED_FORMATS:  # pragma: no cover - formats= already limits it
         raise not_an_image
     return image
@@ -154,14 +174,15 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
 
 def _too_many_pixels(max_pixels: int) -> PhotoError:
     return PhotoError(
-        f"the image has more than {max_pixels / 1_000_000:g} million pixels; send a smaller one"
+        _("the image has more than %(millions)s million pixels; send a smaller one")
+        % {"millions": f"{max_pixels / 1_000_000:g}"}
     )
 
 
 def _check_pixels(image: Image.Image, max_pixels: int) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
-        raise PhotoError("the image has no pixels")
+        raise PhotoError(_("the image has no pixels"))
     if width * height > max_pixels:
         raise _too_many_pixels(max_pixels)
 
@@ -212,7 +233,7 @@ def read_photo(upload: IO[bytes]) -> ProcessedPhoto:
         with _bombs_are_errors():
             upright = _bare(_upright_pixels(image, settings.PHOTO_MAX_SIDE_PX))
     except Exception:
-        raise PhotoError("the image is damaged or incomplete") from None
+        raise PhotoError(_("the image is damaged or incomplete")) from None
     thumbnail = upright.copy()
     side = settings.PHOTO_THUMBNAIL_SIDE_PX
     thumbnail.thumbnail((side, side), Image.Resampling.LANCZOS)
@@ -230,14 +251,14 @@ def read_photos(uploads: Iterable[IO[bytes]]) -> list[ProcessedPhoto]:
     """Judge every photo of a request; the first refused one raises PhotoError naming it."""
     uploads = list(uploads)
     if len(uploads) > settings.PHOTO_MAX_COUNT:
-        raise PhotoError(f"at most {settings.PHOTO_MAX_COUNT} photos per submission")
+        raise PhotoError(_("at most %(n)s photos per submission") % {"n": settings.PHOTO_MAX_COUNT})
     processed = []
     for number, upload in enumerate(uploads, start=1):
         try:
             processed.append(read_photo(upload))
         except PhotoError as error:
             name = str(getattr(upload, "name", "") or "")[:80]
-            label = f"photo {number}" + (f" ({name})" if name else "")
+            label = _("photo %(n)s") % {"n": number} + (f" ({name})" if name else "")
             raise PhotoError(f"{label}: {error}") from None
     return processed
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from mapping.fov_geometry import metres_per_degree
 from mapping.prepared import fetch_prepared
@@ -336,21 +337,22 @@ def plan_routes(
     if geodesic_distance_m(origin, destination) > settings.ROUTE_MAX_DISTANCE_M:
         raise RouteError(
             "to",
-            f"the points are more than {settings.ROUTE_MAX_DISTANCE_M:g} m apart; "
-            "plan a shorter walk",
+            _("the points are more than %(metres)s m apart; plan a shorter walk")
+            % {"metres": f"{settings.ROUTE_MAX_DISTANCE_M:g}"},
         )
     start, end, edges = snap_and_split(origin, destination)
     for name, found in (("from", start), ("to", end)):
         if found is None or found.distance_m > settings.ROUTE_MAX_SNAP_DISTANCE_M:
             raise RouteError(
                 name,
-                f"no walkable way within {settings.ROUTE_MAX_SNAP_DISTANCE_M:g} m of this point",
+                _("no walkable way within %(metres)s m of this point")
+                % {"metres": f"{settings.ROUTE_MAX_SNAP_DISTANCE_M:g}"},
             )
     if geodesic_distance_m((start.lon, start.lat), (end.lon, end.lat)) < SAME_PLACE_M:
         # Not only the same point of the same segment: a junction node joined from two of
         # its segments (1 mm apart, one point snaps to the end of one, the other to the
         # start of the next) gave a "route" of 0 m.
-        raise RouteError("to", "both points join the walkable ways at the same place")
+        raise RouteError("to", _("both points join the walkable ways at the same place"))
     plan = RoutePlan(start, end)
     avoiding_search = Search(0.0, True) if avoid == "strict" else Search(avoidance_lambda(avoid))
     shortest = avoiding = box = margin = None
@@ -360,7 +362,7 @@ def plan_routes(
         if shortest is not None:
             break
     if shortest is None:
-        raise NoRouteError("no walkable route connects these points")
+        raise NoRouteError(_("no walkable route connects these points"))
     plan.routes.append(_route("shortest", shortest, 0.0))
     if shortest[2] <= 0:
         # Nothing to avoid: any other route costs at least its own length, more.

@@ -19,6 +19,17 @@ def _no_cached_answers():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test ends in the default language: a request in French leaves French active in
+    the test's thread (LocaleMiddleware activates a request's language and, in a server,
+    the next request its own), and code called directly afterwards would speak it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Every test writes photos to its own folder, so nothing leaks between tests."""
     settings.MEDIA_ROOT = tmp_path / "media"
