@@ -21,6 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from mapping.osm import tags as osm_tags
 
 CAPABILITY_KEYS = (*osm_tags.CAPABILITY_LIST_KEYS, *osm_tags.CAPABILITY_FLAG_KEYS)
@@ -72,14 +75,19 @@ ACCEPTED_KEYS_TEXT = ", ".join(FIELD_TAG.values()) + " (or the Camera field name
 MAX_TEXT_LENGTHS = {"zone": 64, "mount": 32, "operator": 255, "operator_type": 64, "vendor": 255}
 MAX_DIRECTIONS = 8
 
+# In the request's language when read (the map's form shows them beside the field).
 FIELD_HELP = {
-    "surveillance": "one of public, outdoor, indoor",
-    "surveillance_type": "one of camera, guard, ALPR (or ANPR), gunshot_detector",
-    "camera_type": "one of fixed, dome, panning",
-    "directions": "degrees clockwise from north (0-360) or N, NE, ...; several separated by ;",
-    "height": "metres above the ground, e.g. 4 or 4.5 m (at most 300)",
-    "tilt": "degrees below the horizontal, -90 to 90",
-    "capabilities": "known capabilities: face_recognition, vsa, alpr, audio, thermal, ptz",
+    "surveillance": gettext_lazy("one of public, outdoor, indoor"),
+    "surveillance_type": gettext_lazy("one of camera, guard, ALPR (or ANPR), gunshot_detector"),
+    "camera_type": gettext_lazy("one of fixed, dome, panning"),
+    "directions": gettext_lazy(
+        "degrees clockwise from north (0-360) or N, NE, ...; several separated by ;"
+    ),
+    "height": gettext_lazy("metres above the ground, e.g. 4 or 4.5 m (at most 300)"),
+    "tilt": gettext_lazy("degrees below the horizontal, -90 to 90"),
+    "capabilities": gettext_lazy(
+        "known capabilities: face_recognition, vsa, alpr, audio, thermal, ptz"
+    ),
 }
 
 
@@ -161,14 +169,18 @@ def normalise_attributes(raw: Mapping[str, Any] | None) -> dict[str, Any]:
     key_of_field = {KEY_FIELD[key]: key for key in tags}
     for field, max_length in MAX_TEXT_LENGTHS.items():
         if field in key_of_field and len(tags[key_of_field[field]]) > max_length:
-            errors[sent_as[key_of_field[field]]] = f"at most {max_length} characters"
+            errors[sent_as[key_of_field[field]]] = _("at most %(n)s characters") % {"n": max_length}
     if len(tags.get(key_of_field.get("directions", ""), "").split(";")) > MAX_DIRECTIONS:
-        errors[sent_as[key_of_field["directions"]]] = f"at most {MAX_DIRECTIONS} directions"
+        errors[sent_as[key_of_field["directions"]]] = _("at most %(n)s directions") % {
+            "n": MAX_DIRECTIONS
+        }
     normalised = osm_tags.normalise_camera_tags(tags)
     for key in normalised.unparsed:
-        help_text = FIELD_HELP.get(KEY_FIELD.get(key, ""), "unreadable value")
+        help_text = FIELD_HELP.get(KEY_FIELD.get(key, ""), _("unreadable value"))
         errors.setdefault(
-            sent_as.get(key, key), f"'{tags.get(key, '')}' is not accepted: {help_text}"
+            sent_as.get(key, key),
+            _("'%(value)s' is not accepted: %(help)s")
+            % {"value": tags.get(key, ""), "help": help_text},
         )
     if errors:
         raise AttributesInvalid(errors)

@@ -40,3 +40,17 @@ def test_photo_errors_follow_the_language_of_the_request():
     assert response.json()["errors"]["photos"] == [
         "photo 1 (notes.jpg): ce n\u2019est pas une image JPEG, PNG, WebP ou HEIC"
     ]
+
+
+def test_attribute_errors_follow_the_language_of_the_request():
+    """What the add form shows beside the height field."""
+    fields = {"kind": "new", "location": "2.35,48.85", "attributes": '{"height": "-5"}'}
+    french = APIClient().post("/api/submissions/", fields, format="multipart", **FRENCH)
+    assert french.json()["errors"]["attributes"] == [
+        "height: \u00ab -5 \u00bb n\u2019est pas accept\u00e9 : m\u00e8tres au-dessus du sol, "
+        "par exemple 4 ou 4,5 m (au plus 300)"
+    ]
+    english = APIClient().post("/api/submissions/", fields, format="multipart")
+    assert english.json()["errors"]["attributes"] == [
+        "height: '-5' is not accepted: metres above the ground, e.g. 4 or 4.5 m (at most 300)"
+    ]
