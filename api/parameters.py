@@ -17,6 +17,8 @@ from rest_framework.settings import api_settings
 
 from api.errors import API_PREFIX, field_errors_body
 
+# Ids are PostgreSQL bigints; a larger number cannot name anything.
+MAX_ID = 2**63 - 1
 # Larger than any bigint id and any page: what a longer run of digits stands for.
 BEYOND_ANY_NUMBER = 10**19
 

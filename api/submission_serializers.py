@@ -18,13 +18,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from api.parameters import MAX_ID, whole_number
 from mapping.models import Camera, CameraPhoto, Submission, SubmissionKind
 from mapping.photos import PhotoError, read_photos
 from mapping.submission_attributes import AttributesInvalid, normalise_attributes
 from mapping.submissions import check_rules
 
-# Ids are PostgreSQL bigints; a larger number cannot name a camera.
-MAX_CAMERA_ID = 2**63 - 1
 LOCATION_HELP = (
     "Where the camera is: 'LON,LAT' (WGS 84, longitude first) or a GeoJSON Point. "
     "Required for kind=new; for kind=change, a corrected position."
@@ -119,11 +118,11 @@ class CameraIdField(serializers.PrimaryKeyRelatedField):
         super().__init__(queryset=Camera.objects.all(), **kwargs)
 
     def to_internal_value(self, data: Any) -> Camera:
-        if isinstance(data, str) and data.strip().isascii() and data.strip().isdigit():
-            data = int(data.strip())
+        if isinstance(data, str) and whole_number(data.strip()) is not None:
+            data = whole_number(data.strip())
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("incorrect_type", data_type=repr(data)[:40])
-        if not 0 < data <= MAX_CAMERA_ID:
+        if not 0 < data <= MAX_ID:
             self.fail("does_not_exist", pk_value=data)
         return super().to_internal_value(data)
 

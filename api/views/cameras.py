@@ -10,7 +10,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 
 from api.filters import CameraFilterSet
 from api.pagination import CameraPagination
-from api.parameters import refuse_unknown_parameters, whole_number
+from api.parameters import MAX_ID, refuse_unknown_parameters, whole_number
 from api.serializers import CameraDetailSerializer, CameraFeatureSerializer
 from api.views.common import (
     GEOJSON_RENDERERS,
@@ -37,8 +37,6 @@ PROPERTIES_PARAMETER_DOC = OpenApiParameter(
         "from); default: all of them. One of: " + ", ".join(LIST_PROPERTY_NAMES) + "."
     ),
 )
-# Ids are PostgreSQL bigints; a larger number cannot name a camera.
-MAX_ID = 2**63 - 1
 
 
 class CameraListView(ListAPIView):
