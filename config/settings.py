@@ -311,6 +311,13 @@ OVERPASS_TIMEOUT_S = env_float("OVERPASS_TIMEOUT_S", 180.0)
 OVERPASS_TILE_DEGREES = env_float("OVERPASS_TILE_DEGREES", 0.25)
 OVERPASS_MAX_RETRIES = int(os.environ.get("OVERPASS_MAX_RETRIES", "4"))
 OVERPASS_BACKOFF_S = env_float("OVERPASS_BACKOFF_S", 5.0)
+# A first import of at least this many cameras into an empty table is loaded by several
+# database sessions at once into a table of its own, then swapped in (mapping.parallel_load);
+# IMPORT_PARALLEL_SESSIONS of them (default: one per core, at least 2). 0 turns it off.
+IMPORT_PARALLEL_MIN_CAMERAS = int(os.environ.get("IMPORT_PARALLEL_MIN_CAMERAS", "200000"))
+IMPORT_PARALLEL_SESSIONS = int(
+    os.environ.get("IMPORT_PARALLEL_SESSIONS", str(max(2, min(os.cpu_count() or 2, 8))))
+)
 
 # --- Fields of view, exposure, routing (docs/routing.md explains each) -----
 # Fixed cameras: reach = height / tan(tilt) (where the optical axis meets the ground),

@@ -24,12 +24,13 @@ CAMERAS = "cameras"
 # What a database without the row (nothing written yet) reads as.
 NO_WRITES_YET = "initial"
 
-_BUMP_SQL = f"""
+# What the triggers run; also run as it is where a write bypasses them (a table swap).
+BUMP_CAMERA_TOKEN = f"""
     INSERT INTO {VERSION_TABLE} (name, token, changed_at)
     VALUES ('{CAMERAS}', md5(random()::text || clock_timestamp()::text), clock_timestamp())
-    ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = EXCLUDED.changed_at;
-    RETURN NULL;
+    ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = EXCLUDED.changed_at
 """
+_BUMP_SQL = BUMP_CAMERA_TOKEN.rstrip() + ";\n    RETURN NULL;\n"
 
 
 def data_version_triggers(table_label: str) -> list[pgtrigger.Trigger]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from mapping import parallel_load
 from mapping.analysis import refresh_derived_data
 from mapping.bbox import BBox, split_into_tiles
 from mapping.import_scope import cameras_to_refresh
@@ -163,6 +164,9 @@ def _run(
             progress.step("fields of view and exposure")
     except BaseException as error:
         _record_failure(run, error, started)
+        # A big first import's stage, if the rollback gave it back its name.
+        with contextlib.suppress(Exception):
+            parallel_load.drop_leftovers()
         raise
     finally:
         progress.end()

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from mapping import bulk_load, camera_lines, copy_text, first_load
+from mapping import bulk_load, camera_lines, copy_text, first_load, parallel_load
 from mapping.bbox import BBox
 from mapping.density import first_fill
 from mapping.osm.extract import OsmExtract
@@ -356,11 +356,22 @@ def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter
     to read in it yet. A table with community cameras gets them through the staging
     table and one INSERT, its indexes kept.
     """
+    # A very big one is loaded by several sessions (mapping.parallel_load), whose table
+    # must be made before this transaction locks the camera table.
+    stage = None
+    if parallel_load.wanted(len(extract.cameras)):
+        stage = parallel_load.Stage.make(cursor)
     if not bulk_load.lock_if_empty(cursor, CAMERA_TABLE):
+        if stage is not None:
+            stage.drop()
         _stage_cameras(cursor, extract, unparsed)
         cursor.execute(INSERT_FIRST_CAMERAS, {"now": now})
         return cursor.rowcount
     fill_density = first_fill.aggregate_is_empty(cursor)
+    if stage is not None:
+        if fill_density:
+            return stage.load_and_swap(cursor, extract.cameras, now, unparsed)
+        stage.drop()
     with bulk_load.indexes_built_after(cursor, CAMERA_TABLE):
         if fill_density:
             with first_fill.insert_trigger_dropped(cursor):

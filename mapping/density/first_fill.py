@@ -57,7 +57,8 @@ def fine_cells_query(cameras: str = "mapping_camera") -> str:
     """
 
 
-def _fine_cells(cursor, cameras: str) -> rollup.LevelCells:
+def fine_cells(cursor, cameras: str = "mapping_camera") -> rollup.LevelCells:
+    """The cameras counted into their finest cells (any session that sees the rows)."""
     x, y, dims, n = copy_binary.fetch_columns(cursor, fine_cells_query(cameras), ("integer",) * 4)
     return rollup.LevelCells(FINE_LEVEL, x, y, dims, n)
 
@@ -161,19 +162,26 @@ def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
     readers of the camera table do (there is nothing to read yet).
     """
     with bulk_load.local_setting(cursor, "work_mem", FILL_WORK_MEM):
-        with (
-            bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
-            bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
-        ):
-            levels = rollup.roll_up(_fine_cells(cursor, cameras), AGGREGATE_LEVELS)
-            copy_binary.copy_rows(cursor, DENSITY_TABLE, CELL_COLUMNS, map(_cell_rows, levels))
-        # The totals are the cells summed over their dims: any left without cells are stale.
-        cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
-        with (
-            bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
-            bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
-        ):
-            copy_binary.copy_rows(
-                cursor, totals.TOTALS_TABLE, TOTAL_COLUMNS, map(_total_rows, levels)
-            )
+        return fill_from_fine_cells(cursor, fine_cells(cursor, cameras))
+
+
+def fill_from_fine_cells(cursor, fine: rollup.LevelCells) -> int:
+    """Write the empty aggregate from the finest cells already counted; returns the cells.
+
+    For a caller that counted them in another session, at the same time as other work
+    (mapping.parallel_load); fill_from_cameras counts them in this one.
+    """
+    with (
+        bulk_load.primary_key_built_after(cursor, DENSITY_TABLE),
+        bulk_load.indexes_built_after(cursor, DENSITY_TABLE),
+    ):
+        levels = rollup.roll_up(fine, AGGREGATE_LEVELS)
+        copy_binary.copy_rows(cursor, DENSITY_TABLE, CELL_COLUMNS, map(_cell_rows, levels))
+    # The totals are the cells summed over their dims: any left without cells are stale.
+    cursor.execute(f"DELETE FROM {totals.TOTALS_TABLE}")
+    with (
+        bulk_load.primary_key_built_after(cursor, totals.TOTALS_TABLE),
+        bulk_load.indexes_built_after(cursor, totals.TOTALS_TABLE),
+    ):
+        copy_binary.copy_rows(cursor, totals.TOTALS_TABLE, TOTAL_COLUMNS, map(_total_rows, levels))
     return sum(len(cells.n) for cells in levels)
