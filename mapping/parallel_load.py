@@ -258,15 +258,13 @@ class Stage:
             indexes = cursor.fetchall()
             cursor.execute(PRIMARY_KEY, [CAMERA_TABLE])
             key_name, key_definition = cursor.fetchone()
-            built, fine = self._index_and_count(indexes, key_definition)
-            timings.mark("indexes and density cells")
+            built = self._index_and_fill_density(cursor, indexes, key_definition)
+            timings.mark("indexes and density")
         except BaseException:
             self.drop()
             raise
-        self._swap(cursor, dict(built), key_name)
+        self._swap(cursor, built, key_name)
         timings.mark("swap")
-        first_fill.fill_from_fine_cells(cursor, fine)
-        timings.mark("density aggregate")
         cursor.execute(f"ANALYZE {CAMERA_TABLE} (location, source, status, osm_type, osm_id)")
         timings.mark("analyze")
         last_timings = timings.steps
@@ -367,32 +365,39 @@ class Stage:
                 )
             )
 
-    def _index_and_count(
-        self, indexes: list[tuple[str, str]], key_definition: str
-    ) -> tuple[list[tuple[str, str]], first_fill.rollup.LevelCells]:
-        """Build the stage's indexes and count its finest density cells, sessions at once.
+    def _index_and_fill_density(
+        self, cursor, indexes: list[tuple[str, str]], key_definition: str
+    ) -> dict[str, str]:
+        """Build the stage's indexes in side sessions while this one fills the density.
 
-        Returns (the camera table's index name, the stage's) pairs, the primary key's
-        index under the name "", and the finest cells. The longest jobs go first, so that
-        no session is left with a big one at the end.
+        The finest density cells are counted first, by a side session from the stage;
+        this session then writes the aggregate from them (mapping.density.first_fill;
+        it does not need the camera table) while the indexes are still being built. The
+        longest builds go first, so that no session is left with a big one at the end.
+        Returns, by the camera table's index name, the stage's (the primary key's index
+        under the name "").
         """
-        jobs: list[tuple[int, Callable[[], object]]] = []
-        renamed = []
+        builds: list[tuple[int, Callable[[], None]]] = []
+        renamed = {}
         for k, (name, definition) in enumerate([("", key_definition), *indexes]):
             stage_index = f"{self.name}_{k}"
             statement = _on_stage(definition, stage_index, self.name)
-            renamed.append((name, stage_index))
-            weight = 3 if " USING gist " in statement else 1
-            jobs.append((weight, _build(statement)))
-        jobs.append((2, lambda: _count_cells(self.name)))
-        jobs.sort(key=lambda job: -job[0])
+            renamed[name] = stage_index
+            builds.append((2 if " USING gist " in statement else 1, _build(statement)))
+        builds.sort(key=lambda job: -job[0])
         # A failed build raises what the one-session load would: Django's IntegrityError
         # for a duplicate identity, not psycopg's own.
         with connection.wrap_database_errors, ThreadPoolExecutor(self.sessions) as pool:
-            results = [pool.submit(job) for _, job in jobs]
-            outcomes = [result.result() for result in results]
-        fine = next(o for o in outcomes if isinstance(o, first_fill.rollup.LevelCells))
-        return renamed, fine
+            try:
+                counting = pool.submit(_count_cells, self.name)
+                built = [pool.submit(job) for _, job in builds]
+                first_fill.fill_from_fine_cells(cursor, counting.result())
+                for future in built:
+                    future.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+        return renamed
 
     def _swap(self, cursor, stage_indexes: dict[str, str], key_name: str) -> None:
         """Put the filled stage in the empty camera table's place, names and all.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.db import IntegrityError, connection
 
-from mapping import data_version, first_load, parallel_load
+from mapping import data_version, first_load, parallel_load, sync
 from mapping.density import first_fill
 from mapping.density.queries import rebuild_density_cells
 from mapping.importer import import_file
@@ -192,7 +192,7 @@ def test_a_duplicate_fails_the_stages_unique_index_and_changes_nothing(
     assert database_snapshot() == before and _catalogue() == catalogue
 
 
-def test_a_failure_after_the_swap_rolls_it_back_and_drops_the_stage(
+def test_a_density_failure_while_the_indexes_build_drops_the_stage(
     synthetic, parallel, monkeypatch
 ):
     _without_cameras()
@@ -206,6 +206,27 @@ def test_a_failure_after_the_swap_rolls_it_back_and_drops_the_stage(
     with pytest.raises(RuntimeError, match="the disk is full"):
         import_file(synthetic, defer_derived=True)
 
+    assert database_snapshot() == before and _catalogue() == catalogue
+    assert not DensityCell.objects.exists()
+
+
+def test_a_failure_after_the_swap_rolls_it_back_and_drops_the_stage(
+    synthetic, parallel, monkeypatch
+):
+    _without_cameras()
+    before, catalogue = database_snapshot(), _catalogue()
+    swapped = []
+
+    def failing(cursor, extract, area, counts):
+        swapped.append(_loaded_in_parallel())
+        raise RuntimeError("the walk graph could not be written")
+
+    monkeypatch.setattr(sync, "sync_segments", failing)
+
+    with pytest.raises(RuntimeError, match="walk graph"):
+        import_file(synthetic, defer_derived=True)
+
+    assert swapped == [True]
     assert database_snapshot() == before and _catalogue() == catalogue
     assert not DensityCell.objects.exists()
 
