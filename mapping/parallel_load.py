@@ -55,6 +55,8 @@ STAGE_PREFIX = "import_stage_camera_"
 # loading (making the stage) or on dropping a stage (somebody is still using it).
 STAGE_LOCK_TIMEOUT = "5s"
 LEFTOVER_LOCK_TIMEOUT = "200ms"
+# Cores one COPY keeps busy (Python making lines, the server parsing them).
+CORES_PER_COPY = 2
 
 # What may hang on the camera table for a swap to put everything back: its indexes, its
 # TOAST table and identity sequence, its row type, defaults, check constraints, primary
@@ -104,9 +106,11 @@ FROM pg_class AS c, aclexplode(c.relacl) AS a
 LEFT JOIN pg_roles AS r ON r.oid = a.grantee
 WHERE c.oid = %s::regclass AND a.grantee <> c.relowner
 """
-RELOPTIONS = (
-    "SELECT coalesce(array_to_string(reloptions, ', '), '') FROM pg_class WHERE oid = %s::regclass"
-)
+RELOPTIONS = "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = %s::regclass"
+# Off while the stage is filled and indexed: an autovacuum of the rows just committed
+# would take the cores the index builds need, then be cancelled by them (they wait a
+# second for it first). The swap gives the table back the camera table's own setting.
+AUTOVACUUM = "autovacuum_enabled"
 STAGES = f"""
 SELECT quote_ident(relname) FROM pg_class
 WHERE starts_with(relname, '{STAGE_PREFIX}') AND relkind = 'r'
@@ -198,6 +202,7 @@ class Stage:
 
     name: str
     sessions: int
+    autovacuum: str | None = None  # the camera table's own autovacuum_enabled=..., if any
 
     @classmethod
     def make(cls, cursor) -> Stage | None:
@@ -214,6 +219,8 @@ class Stage:
         stage = cls(f"{STAGE_PREFIX}{cursor.fetchone()[0]}", settings.IMPORT_PARALLEL_SESSIONS)
         cursor.execute(RELOPTIONS, [CAMERA_TABLE])
         (reloptions,) = cursor.fetchone()
+        stage.autovacuum = next((o for o in reloptions if o.startswith(AUTOVACUUM + "=")), None)
+        options = [o for o in reloptions if o != stage.autovacuum] + [f"{AUTOVACUUM}=false"]
         try:
             drop_leftovers()
             with side_session(lock_timeout=STAGE_LOCK_TIMEOUT) as side:
@@ -221,8 +228,7 @@ class Stage:
                     f"CREATE TABLE {stage.name} "
                     f"(LIKE {CAMERA_TABLE} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)"
                 )
-                if reloptions:
-                    side.execute(f"ALTER TABLE {stage.name} SET ({reloptions})")
+                side.execute(f"ALTER TABLE {stage.name} SET ({', '.join(options)})")
         except psycopg.errors.LockNotAvailable:
             stage.drop()
             return None
@@ -304,14 +310,25 @@ class Stage:
             )
 
     def _copy_in_parts(self, cameras: Sequence[CameraElement], unparsed: Counter[str]) -> int:
-        """COPY the cameras, in place order, as one contiguous part per session.
+        """COPY the cameras, in place order, as one contiguous part per two sessions.
 
-        Each part is written by a forked process of its own (it inherits the cameras
-        read, nothing is pickled) through a session of its own, which commits it into
-        the stage. Parts are runs of the geohash order, so each keeps its neighbours
-        together on disk.
+        A part keeps two cores busy: Python making its lines, the server parsing them.
+        Split finer, the parts only fight over the cores, and each costs more than its
+        share: on two cores, the 2.5 million synthetic cameras took 39 s as one part
+        and 47 s as two (66 s of CPU against 91; 2026-12-03). So one part is written
+        from this process, through a side session that commits it into the stage; more
+        parts are each written by a forked process of its own (it inherits the cameras
+        read, nothing is pickled). Parts are runs of the geohash order, so each keeps
+        its neighbours together on disk.
         """
-        parts = np.array_split(first_load.load_order(cameras), self.sessions)
+        order = first_load.load_order(cameras)
+        count = max(1, self.sessions // CORES_PER_COPY)
+        if count == 1:
+            try:
+                return _copy_rows(self.name, cameras, order, unparsed)
+            except psycopg.Error as error:
+                raise ParallelLoadError(f"{type(error).__name__}: {error}") from error
+        parts = np.array_split(order, count)
         context = multiprocessing.get_context("fork")
         workers = []
         for part in parts:
@@ -424,6 +441,11 @@ class Stage:
             )
         cursor.execute(sql.SQL("DROP TABLE {}").format(table))
         cursor.execute(sql.SQL("ALTER TABLE {} RENAME TO {}").format(stage, table))
+        cursor.execute(sql.SQL("ALTER TABLE {} RESET ({})").format(table, sql.SQL(AUTOVACUUM)))
+        if self.autovacuum is not None:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} SET ({})").format(table, sql.SQL(self.autovacuum))
+            )
         for column, sequence in sequences:
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [CAMERA_TABLE, column])
             (stage_sequence,) = cursor.fetchone()
@@ -502,22 +524,29 @@ def _count_cells(stage: str) -> first_fill.rollup.LevelCells:
         return first_fill.fine_cells(side.cursor(), stage)
 
 
-def _copy_part(stage: str, cameras: Sequence[CameraElement], part: np.ndarray, sender) -> None:
-    """In a forked process: COPY one part of the cameras into the stage, and commit it.
+def _copy_rows(
+    stage: str, cameras: Sequence[CameraElement], part: np.ndarray, unparsed: Counter[str]
+) -> int:
+    """COPY the cameras of part (indexes, in order) into the stage, and commit them."""
+    with side_session(synchronous_commit="off") as side:
+        lines = camera_lines.camera_lines(
+            (cameras[k] for k in part.tolist()),
+            unparsed,
+            lambda camera: camera_lines.point_ewkb(camera.lon, camera.lat),
+        )
+        with side.transaction(), side.cursor() as cursor:
+            return copy_text.copy_lines(cursor, stage, first_load.COLUMNS, lines)
 
-    Sends ("ok", rows, unparsed values) or ("error", what went wrong) back. Never touches
-    the parent's connection (inherited, inside the import's transaction).
+
+def _copy_part(stage: str, cameras: Sequence[CameraElement], part: np.ndarray, sender) -> None:
+    """In a forked process: _copy_rows, the outcome sent back through sender.
+
+    Sends ("ok", rows, unparsed values) or ("error", what went wrong). Never touches the
+    parent's connection (inherited, inside the import's transaction).
     """
     try:
         unparsed: Counter[str] = Counter()
-        with side_session(synchronous_commit="off") as side:
-            lines = camera_lines.camera_lines(
-                (cameras[k] for k in part.tolist()),
-                unparsed,
-                lambda camera: camera_lines.point_ewkb(camera.lon, camera.lat),
-            )
-            with side.transaction(), side.cursor() as cursor:
-                rows = copy_text.copy_lines(cursor, stage, first_load.COLUMNS, lines)
+        rows = _copy_rows(stage, cameras, part, unparsed)
         sender.send(("ok", rows, unparsed))
     except BaseException as error:  # the parent raises it
         sender.send(("error", f"{type(error).__name__}: {error}"))

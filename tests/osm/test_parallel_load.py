@@ -97,7 +97,11 @@ def _loaded_in_parallel() -> bool:
     return parallel_load.last_timings is not None
 
 
-def test_it_stores_the_same_cameras_and_cells_as_the_one_session_load(synthetic, parallel):
+@pytest.mark.parametrize("sessions", [2, 4], ids=["one COPY", "two COPYs in forked processes"])
+def test_it_stores_the_same_cameras_and_cells_as_the_one_session_load(
+    synthetic, parallel, sessions
+):
+    parallel.IMPORT_PARALLEL_SESSIONS = sessions
     _without_cameras()
     parallel.IMPORT_PARALLEL_MIN_CAMERAS = CAMERAS + 1
     one_session = import_file(synthetic, defer_derived=True)
@@ -129,6 +133,21 @@ def test_the_swapped_in_table_is_the_one_the_migrations_made(synthetic, parallel
     assert _loaded_in_parallel()
     assert _catalogue() == before
     assert not before["stages"]
+
+
+def test_a_table_without_autovacuum_stays_without(synthetic, parallel):
+    """The stage has none while it is filled; the table gets its own setting back."""
+    _without_cameras()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE mapping_camera SET (autovacuum_enabled = off)")
+    try:
+        before = _catalogue()
+        import_file(synthetic, defer_derived=True)
+        assert _loaded_in_parallel()
+        assert _catalogue() == before
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE mapping_camera RESET (autovacuum_enabled)")
 
 
 def test_it_keeps_the_tables_triggers_at_work(synthetic, parallel):
@@ -163,9 +182,11 @@ def test_ids_go_on_from_the_table_it_replaced(synthetic, parallel):
     )
 
 
+@pytest.mark.parametrize("sessions", [2, 4], ids=["one COPY", "two COPYs in forked processes"])
 def test_a_part_that_fails_to_copy_leaves_the_database_and_catalogue_as_they_were(
-    synthetic, parallel, monkeypatch
+    synthetic, parallel, monkeypatch, sessions
 ):
+    parallel.IMPORT_PARALLEL_SESSIONS = sessions
     _without_cameras()
     before, catalogue = database_snapshot(), _catalogue()
     # Forked after this, the processes writing the parts inherit it: no place is valid.
