@@ -17,6 +17,7 @@ import hmac
 import ipaddress
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -125,9 +126,12 @@ def check_request_size(request) -> None:
     limit = settings.PHOTO_MAX_COUNT * settings.PHOTO_MAX_BYTES + REQUEST_OVERHEAD_BYTES
     if length > limit:
         raise RequestTooLarge(
-            f"the request is larger than {limit // (1024 * 1024)} MB: at most "
-            f"{settings.PHOTO_MAX_COUNT} photos of {settings.PHOTO_MAX_BYTES // (1024 * 1024)} "
-            "MB each"
+            _("the request is larger than %(mb)s MB: at most %(n)s photos of %(photo_mb)s MB each")
+            % {
+                "mb": limit // (1024 * 1024),
+                "n": settings.PHOTO_MAX_COUNT,
+                "photo_mb": settings.PHOTO_MAX_BYTES // (1024 * 1024),
+            }
         )
 
 
