@@ -111,3 +111,65 @@ def test_warnings_say_numbers_and_plurals_the_french_way(anonymous_client):
         "please check it.",
         "1 camera(s) already mapped within 15 m: is it one of them? Then confirm it instead.",
     ]
+
+
+# --- Moderation ------------------------------------------------------------------------------
+
+
+def decide(client, submission_id: int, decision: str, headers=None, **body):
+    url = f"/api/submissions/{submission_id}/{decision}/"
+    return client.post(url, body, format="json", **(headers or {}))
+
+
+def test_moderation_refusals_follow_the_language_of_the_request(anonymous_client, moderator_client):
+    camera = make_camera(location=point(LON + 0.06, LAT))
+    confirmation = post(anonymous_client, kind="confirm", camera=camera.pk).json()
+    merge = decide(moderator_client, confirmation["id"], "merge", FRENCH, camera=camera.pk)
+    assert merge.status_code == 400
+    assert merge.json()["errors"]["kind"] == [
+        "seuls les signalements de nouvelle caméra peuvent être fusionnés, pas kind=confirm"
+    ]
+    assert decide(moderator_client, confirmation["id"], "approve").status_code == 200
+    again = decide(moderator_client, confirmation["id"], "approve", FRENCH)
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        f"le signalement {confirmation['id']} a déjà été traité (statut : approved)"
+    )
+    in_english = decide(moderator_client, confirmation["id"], "approve")
+    assert in_english.json()["detail"] == f"submission {confirmation['id']} was already approved"
+
+
+def test_the_osm_notice_of_a_decision_is_in_french(anonymous_client, moderator_client):
+    camera = make_camera(
+        source="osm", osm_id=4243, location=point(LON + 0.07, LAT), tags={"man_made": "x"}
+    )
+    pending = post(anonymous_client, kind="removed", camera=camera.pk).json()
+    body = decide(moderator_client, pending["id"], "approve", FRENCH).json()
+    assert body["notices"] == [
+        f"La caméra {camera.pk} vient d\u2019OpenStreetMap : sa disparition est appliquée ici, "
+        "mais le prochain import de cette zone rétablira les données d\u2019OpenStreetMap si "
+        "la même modification n\u2019y est pas faite : https://www.openstreetmap.org/node/4243"
+    ]
+
+
+def test_the_queue_and_its_refusals_speak_the_moderators_language(
+    anonymous_client, moderator_client, plain_client
+):
+    """A report sent in English shows its warnings in French to a French moderator."""
+    pending = post(
+        anonymous_client, kind="new", location=f"{LON + 0.08},{LAT}", attributes='{"height": "45"}'
+    ).json()
+    assert pending["warnings"][0]["message"].startswith("A height of 45 m is unusual")
+    one = moderator_client.get(f"/api/submissions/{pending['id']}/", **FRENCH).json()
+    assert one["warnings"][0]["message"].startswith("Une hauteur de 45 m est inhabituelle")
+    queue = moderator_client.get("/api/submissions/", {"page": "x"}, **FRENCH)
+    assert queue.json()["errors"]["page"] == ["doit être un nombre entier à partir de 1, reçu 'x'"]
+    missing = moderator_client.get("/api/submissions/999999999/", **FRENCH)
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == "aucun signalement n\u2019a l\u2019identifiant 999999999"
+    refused = plain_client.get("/api/submissions/", **FRENCH)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Seuls les modérateurs peuvent faire cela."
+    assert plain_client.get("/api/submissions/").json()["detail"] == (
+        "Only moderators can do this."
+    )
