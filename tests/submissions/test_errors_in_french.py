@@ -51,6 +51,12 @@ def post(client, headers=None, **fields):
             "unknown field; known: kind, camera, ",
         ),
         (
+            {"kind": "new", "location": f"{LON},{LAT}", "attributes": '{"colour": "grey"}'},
+            "attributes",
+            "colour: attribut inconnu ; clés acceptées : surveillance, surveillance:type, ",
+            "colour: unknown attribute; accepted keys: surveillance, surveillance:type, ",
+        ),
+        (
             {"kind": "new", "location": f"{LON},{LAT}", "pseudonym": "a\u0007b"},
             "pseudonym",
             "le caractère de contrôle U+0007 n\u2019est pas autorisé",
