@@ -152,3 +152,12 @@ def test_the_language_chosen_on_the_map_page_applies_to_the_api(settings):
     assert first_error(response) == (
         "attendu : quatre nombres MINLON,MINLAT,MAXLON,MAXLAT, reçu 3 valeur(s)"
     )
+
+
+def test_a_request_django_refuses_before_any_view_is_refused_in_french():
+    response = APIClient().get("/api/cameras/", HTTP_HOST="elsewhere.example", **FRENCH)
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "requête refusée : un Host que ce serveur ne sert pas, ou plus de champs ou "
+        "de fichiers qu\u2019il n\u2019en lit"
+    }
