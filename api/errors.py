@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -38,24 +39,27 @@ def field_errors_body(errors: dict[str, list[str]]) -> dict[str, Any]:
     return {"detail": f"{first_field}: {message}" if first_field else message, "errors": errors}
 
 
-def _json_or_django(django_view, status_code: int, detail: str):
+def _json_or_django(django_view, status_code: int, detail):
     """An error view for the whole site: JSON in the API's shape under /api/, Django's own
     page elsewhere. Django answers an unknown API path, a Host it does not serve or too
-    many fields with these views, before any API code runs (they were HTML pages)."""
+    many fields with these views, before any API code runs (they were HTML pages).
+    ``detail`` is lazy: said in the language of the request."""
 
     def view(request, exception=None):
         if request.path.startswith(API_PREFIX):
-            return JsonResponse({"detail": detail}, status=status_code)
+            return JsonResponse({"detail": str(detail)}, status=status_code)
         return django_view(request, exception)
 
     return view
 
 
-not_found = _json_or_django(defaults.page_not_found, 404, "no such API endpoint")
+not_found = _json_or_django(defaults.page_not_found, 404, gettext_lazy("no such API endpoint"))
 bad_request = _json_or_django(
     defaults.bad_request,
     400,
-    "bad request: a Host this server does not serve, or more fields or files than it reads",
+    gettext_lazy(
+        "bad request: a Host this server does not serve, or more fields or files than it reads"
+    ),
 )
 
 

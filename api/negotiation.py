@@ -6,6 +6,7 @@ must not import rest_framework.views (api.parameters does, through api.errors).
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 
@@ -17,6 +18,11 @@ class FormatNamedNegotiation(DefaultContentNegotiation):
     def filter_renderers(self, renderers, format):
         matching = [renderer for renderer in renderers if renderer.format == format]
         if not matching:
-            formats = " or ".join(dict.fromkeys(renderer.format for renderer in renderers))
-            raise exceptions.ValidationError({"format": [f"expected {formats}"]})
+            first, *others = dict.fromkeys(renderer.format for renderer in renderers)
+            formats = first
+            for other in others:  # "geojson or json", in the language of the request
+                formats = _("%(first)s or %(last)s") % {"first": formats, "last": other}
+            raise exceptions.ValidationError(
+                {"format": [_("expected %(formats)s") % {"formats": formats}]}
+            )
         return matching

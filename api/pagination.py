@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -60,7 +61,9 @@ class CameraPagination(GeoJsonPagination):
         """The page number and size asked for; a malformed value is a 400 naming it."""
         page_number = _positive_int(request, self.page_query_param, 1)
         if page_number > MAX_PAGE_NUMBER:
-            raise exceptions.NotFound(f"page {page_number} is past the last page")
+            raise exceptions.NotFound(
+                _("page %(page)s is past the last page") % {"page": page_number}
+            )
         page_size = min(
             _positive_int(request, self.page_size_query_param, self.page_size),
             self.max_page_size,
@@ -71,7 +74,10 @@ class CameraPagination(GeoJsonPagination):
         """The FeatureCollection text of one page; a page past the last is a 404."""
         if page_number > 1 and not page.features:
             last = max(1, -(-page.count // page_size))
-            raise exceptions.NotFound(f"page {page_number} is past the last page ({last})")
+            raise exceptions.NotFound(
+                _("page %(page)s is past the last page (%(last)s)")
+                % {"page": page_number, "last": last}
+            )
         url = request.build_absolute_uri()
         has_next = page_number * page_size < page.count
         next_link = replace_query_param(url, self.page_query_param, page_number + 1)
@@ -94,5 +100,7 @@ def _positive_int(request, name: str, default: int) -> int:
         return default
     value = whole_number(raw) or 0
     if value < 1:
-        raise exceptions.ValidationError({name: [f"must be a whole number from 1, got {raw!r}"]})
+        raise exceptions.ValidationError(
+            {name: [_("must be a whole number from 1, got %(value)s") % {"value": repr(raw)}]}
+        )
     return value

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from difflib import get_close_matches
 
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
 
@@ -46,8 +47,14 @@ def refuse_unknown_parameters(query_params, known: Iterable[str]) -> None:
     errors = {}
     for name in unknown:
         close = get_close_matches(name, accepted, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        errors[name] = [f"unknown parameter; {hint}known: {listed}"]
+        if close:
+            message = _("unknown parameter; did you mean %(close)s? known: %(known)s") % {
+                "close": close[0],
+                "known": listed,
+            }
+        else:
+            message = _("unknown parameter; known: %(known)s") % {"known": listed}
+        errors[name] = [message]
     raise exceptions.ValidationError(errors)
 
 
@@ -68,8 +75,11 @@ class RepeatedParametersRefused:
         if request.path.startswith(API_PREFIX):
             repeated = {
                 name: [
-                    f"given {len(values)} times; give it once (several values of a filter: "
-                    "one parameter, comma-separated)"
+                    _(
+                        "given %(n)s times; give it once (several values of a filter: "
+                        "one parameter, comma-separated)"
+                    )
+                    % {"n": len(values)}
                 ]
                 for name, values in request.GET.lists()
                 if len(values) > 1

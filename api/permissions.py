@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from mapping.moderation import is_moderator
@@ -14,7 +15,7 @@ class IsModerator(BasePermission):
     non-moderators 403.
     """
 
-    message = "Only moderators can do this."
+    message = gettext_lazy("Only moderators can do this.")
 
     def has_permission(self, request, view) -> bool:
         return is_moderator(request.user)

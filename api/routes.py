@@ -11,6 +11,7 @@ import math
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -23,7 +24,6 @@ from api.parameters import refuse_unknown_parameters
 from mapping.gpx import GPX_MEDIA_TYPE, describe_route, route_gpx
 from mapping.routing import NoRouteError, Route, RouteError, RoutePlan, plan_routes
 
-COORDINATE_FORMAT = "LON,LAT"
 STRICT = "strict"
 GPX_FILENAME = "angle-mort-route.gpx"
 
@@ -31,11 +31,12 @@ GPX_FILENAME = "angle-mort-route.gpx"
 class CoordinateField(serializers.Field):
     """'LON,LAT' in WGS 84 degrees, longitude first, as a (lon, lat) tuple."""
 
+    # Lazy: said in the language of the request (DRF fills in {value}).
     default_error_messages = {
-        "format": f"expected {COORDINATE_FORMAT} (longitude first), e.g. 24.9414,60.1700",
-        "finite": "longitude and latitude must be finite numbers",
-        "lon": "longitude {value:g} is outside -180..180",
-        "lat": "latitude {value:g} is outside -90..90",
+        "format": gettext_lazy("expected LON,LAT (longitude first), e.g. 24.9414,60.1700"),
+        "finite": gettext_lazy("longitude and latitude must be finite numbers"),
+        "lon": gettext_lazy("longitude {value:g} is outside -180..180"),
+        "lat": gettext_lazy("latitude {value:g} is outside -90..90"),
     }
 
     def to_internal_value(self, data) -> tuple[float, float]:
@@ -62,7 +63,7 @@ class AvoidField(serializers.Field):
     """A level from 0 (shortest) to 1 (longest detours), or 'strict'."""
 
     default_error_messages = {
-        "invalid": "expected a number from 0 to 1, or 'strict'",
+        "invalid": gettext_lazy("expected a number from 0 to 1, or 'strict'"),
     }
 
     def to_internal_value(self, data) -> float | str:

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
@@ -22,7 +24,7 @@ from api.parameters import MAX_ID, whole_number
 from mapping.models import Camera, CameraPhoto, Submission, SubmissionKind
 from mapping.photos import PhotoError, read_photos
 from mapping.submission_attributes import AttributesInvalid, normalise_attributes
-from mapping.submissions import check_rules
+from mapping.submissions import check_rules, localized_warnings
 
 LOCATION_HELP = (
     "Where the camera is: 'LON,LAT' (WGS 84, longitude first) or a GeoJSON Point. "
@@ -65,8 +67,8 @@ class LocationField(serializers.Field):
     """A WGS 84 point from 'LON,LAT', [lon, lat] or a GeoJSON Point; shown as GeoJSON."""
 
     default_error_messages = {
-        "invalid": "expected 'LON,LAT' (longitude first) or a GeoJSON Point",
-        "range": "longitude must be within -180..180 and latitude within -90..90",
+        "invalid": gettext_lazy("expected 'LON,LAT' (longitude first) or a GeoJSON Point"),
+        "range": gettext_lazy("longitude must be within -180..180 and latitude within -90..90"),
     }
 
     def to_internal_value(self, data: Any) -> Point:
@@ -111,7 +113,7 @@ class CameraIdField(serializers.PrimaryKeyRelatedField):
 
     default_error_messages = {
         **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "incorrect_type": "a camera id is a whole number, got {data_type}",
+        "incorrect_type": gettext_lazy("a camera id is a whole number, got {data_type}"),
     }
 
     def __init__(self, **kwargs) -> None:
@@ -149,8 +151,9 @@ class PhotoListField(serializers.ListField):
                 result.append(self.child.run_validation(item))
             except serializers.ValidationError as error:
                 messages = error.detail if isinstance(error.detail, list) else [error.detail]
+                label = _("photo %(n)s") % {"n": number}
                 raise serializers.ValidationError(
-                    [f"photo {number}: {message}" for message in messages]
+                    [f"{label}: {message}" for message in messages]
                 ) from None
         return result
 
@@ -175,7 +178,8 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class SubmissionSerializer(serializers.ModelSerializer):
-    """A submission as its sender and the moderators see it."""
+    """A submission as its sender and the moderators see it; the warnings' messages in the
+    language of the request (stored in English)."""
 
     location = LocationField(allow_null=True)
     photos = PhotoSerializer(many=True, read_only=True)
@@ -202,6 +206,11 @@ class SubmissionSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    def to_representation(self, instance: Submission) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["warnings"] = localized_warnings(data.get("warnings"))
+        return data
+
 
 class CreatedSubmissionSerializer(SubmissionSerializer):
     suggested_location = LocationField(
@@ -222,7 +231,7 @@ def _printable(value: str, allowed: str) -> str:
     for character in value:
         if unicodedata.category(character) == "Cc" and character not in allowed:
             raise serializers.ValidationError(
-                f"control character U+{ord(character):04X} is not allowed"
+                _("control character %(code)s is not allowed") % {"code": f"U+{ord(character):04X}"}
             )
     return value
 
@@ -258,9 +267,8 @@ class SubmissionInputSerializer(serializers.Serializer):
             unknown = sorted(name for name in data if name not in self.fields)
             if unknown:
                 known = ", ".join(self.fields)
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; known: {known}"] for name in unknown}
-                )
+                message = _("unknown field; known: %(known)s") % {"known": known}
+                raise serializers.ValidationError({name: [message] for name in unknown})
         return super().to_internal_value(data)
 
     def validate_pseudonym(self, value: str) -> str:

@@ -17,6 +17,9 @@ import hmac
 import ipaddress
 
 from django.conf import settings
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
@@ -99,7 +102,7 @@ class RequestTooLarge(exceptions.APIException):
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The submission changed meanwhile."
+    default_detail = gettext_lazy("The submission changed meanwhile.")
     default_code = "conflict"
 
 
@@ -125,9 +128,12 @@ def check_request_size(request) -> None:
     limit = settings.PHOTO_MAX_COUNT * settings.PHOTO_MAX_BYTES + REQUEST_OVERHEAD_BYTES
     if length > limit:
         raise RequestTooLarge(
-            f"the request is larger than {limit // (1024 * 1024)} MB: at most "
-            f"{settings.PHOTO_MAX_COUNT} photos of {settings.PHOTO_MAX_BYTES // (1024 * 1024)} "
-            "MB each"
+            _("the request is larger than %(mb)s MB: at most %(n)s photos of %(photo_mb)s MB each")
+            % {
+                "mb": limit // (1024 * 1024),
+                "n": settings.PHOTO_MAX_COUNT,
+                "photo_mb": settings.PHOTO_MAX_BYTES // (1024 * 1024),
+            }
         )
 
 
@@ -200,7 +206,12 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             raw = params.get(name)
             if raw is not None and not (whole_number(raw) or 0) >= 1:
                 raise serializers.ValidationError(
-                    {name: [f"must be a whole number from 1, got {raw[:40]!r}"]}
+                    {
+                        name: [
+                            _("must be a whole number from 1, got %(value)s")
+                            % {"value": repr(raw[:40])}
+                        ]
+                    }
                 )
         return super().list(request, *args, **kwargs)
 
@@ -208,9 +219,19 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         raw = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
         if whole_number(raw) is None:
             raise serializers.ValidationError(
-                {"id": [f"a submission id is a whole number, got {raw[:40]!r}"]}
+                {
+                    "id": [
+                        _("a submission id is a whole number, got %(value)s")
+                        % {"value": repr(raw[:40])}
+                    ]
+                }
             )
-        return super().get_object()
+        try:
+            return super().get_object()
+        except Http404:  # Django's "No Submission matches the given query.", in English only
+            raise exceptions.NotFound(
+                _("no submission with id %(id)s") % {"id": raw[:40]}
+            ) from None
 
     def retrieve(self, request, *args, **kwargs):
         """One submission with its photos and warnings (moderators only)."""

@@ -24,7 +24,7 @@ from leaflet.admin import LeafletGeoAdmin
 from mapping.models import CameraPhoto, Submission, SubmissionStatus
 from mapping.moderation import ModerationError, approve, is_moderator, merge, reject
 from mapping.submission_attributes import AttributesInvalid, normalise_attributes
-from mapping.submissions import check_rules, quality_warnings
+from mapping.submissions import check_rules, localized_warnings, quality_warnings
 
 DECIDED_READONLY = (
     "kind",
@@ -162,7 +162,9 @@ class SubmissionAdmin(LeafletGeoAdmin):
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
-                "", "<li>{}</li>", ((w.get("message", ""),) for w in submission.warnings)
+                "",
+                "<li>{}</li>",
+                ((w.get("message", ""),) for w in localized_warnings(submission.warnings)),
             ),
         )
 

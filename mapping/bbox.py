@@ -9,11 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 BBOX_FORMAT = "MINLON,MINLAT,MAXLON,MAXLAT"
 
 
 class BBoxError(ValueError):
-    """A bounding box that cannot be used; the message says why, for a person."""
+    """A bounding box that cannot be used; the message says why, for a person (in the
+    active language: the request's in the API, English on the command line)."""
 
 
 @dataclass(frozen=True)
@@ -47,29 +50,49 @@ def parse_bbox(text: str, max_area_deg2: float | None = None) -> BBox:
     """Parse 'MINLON,MINLAT,MAXLON,MAXLAT'; raise BBoxError naming what is wrong."""
     parts = [part.strip() for part in str(text).split(",")]
     if len(parts) != 4:
-        raise BBoxError(f"expected four numbers {BBOX_FORMAT}, got {len(parts)} value(s)")
+        raise BBoxError(
+            _("expected four numbers %(format)s, got %(n)s value(s)")
+            % {"format": BBOX_FORMAT, "n": len(parts)}
+        )
     try:
         min_lon, min_lat, max_lon, max_lat = (float(part) for part in parts)
     except ValueError:
-        raise BBoxError(f"every value must be a number: {BBOX_FORMAT}") from None
+        raise BBoxError(
+            _("every value must be a number: %(format)s") % {"format": BBOX_FORMAT}
+        ) from None
     if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise BBoxError("values must be finite numbers")
+        raise BBoxError(_("values must be finite numbers"))
     for name, value in (("MINLON", min_lon), ("MAXLON", max_lon)):
         if not -180 <= value <= 180:
-            raise BBoxError(f"{name} {value:g} is outside -180..180")
+            raise BBoxError(
+                _("%(name)s %(value)s is outside -180..180") % {"name": name, "value": f"{value:g}"}
+            )
     for name, value in (("MINLAT", min_lat), ("MAXLAT", max_lat)):
         if not -90 <= value <= 90:
-            raise BBoxError(f"{name} {value:g} is outside -90..90")
+            raise BBoxError(
+                _("%(name)s %(value)s is outside -90..90") % {"name": name, "value": f"{value:g}"}
+            )
     if min_lon >= max_lon:
-        hint = " (latitude first? the order is MINLON,MINLAT,...)" if min_lat < min_lon else ""
-        raise BBoxError(f"MINLON {min_lon:g} must be less than MAXLON {max_lon:g}{hint}")
+        values = {"min": f"{min_lon:g}", "max": f"{max_lon:g}"}
+        if min_lat < min_lon:
+            raise BBoxError(
+                _(
+                    "MINLON %(min)s must be less than MAXLON %(max)s "
+                    "(latitude first? the order is MINLON,MINLAT,...)"
+                )
+                % values
+            )
+        raise BBoxError(_("MINLON %(min)s must be less than MAXLON %(max)s") % values)
     if min_lat >= max_lat:
-        raise BBoxError(f"MINLAT {min_lat:g} must be less than MAXLAT {max_lat:g}")
+        raise BBoxError(
+            _("MINLAT %(min)s must be less than MAXLAT %(max)s")
+            % {"min": f"{min_lat:g}", "max": f"{max_lat:g}"}
+        )
     box = BBox(min_lon, min_lat, max_lon, max_lat)
     if max_area_deg2 is not None and box.area_deg2 > max_area_deg2:
         raise BBoxError(
-            f"the box covers {box.area_deg2:g} square degrees, more than the "
-            f"{max_area_deg2:g} allowed here"
+            _("the box covers %(area)s square degrees, more than the %(max)s allowed here")
+            % {"area": f"{box.area_deg2:g}", "max": f"{max_area_deg2:g}"}
         )
     return box
 

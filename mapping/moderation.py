@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mapping.analysis import refresh_derived_data
 from mapping.models import (
@@ -55,7 +56,8 @@ TAGGED_FIELDS = (
 
 
 class ModerationError(ValueError):
-    """A decision that cannot be taken; ``field`` names what is wrong, for a JSON error."""
+    """A decision that cannot be taken; ``field`` names what is wrong, for a JSON error.
+    The message is in the active language (the moderator's request's)."""
 
     def __init__(self, field: str, message: str, *, conflict: bool = False) -> None:
         super().__init__(message)
@@ -85,24 +87,31 @@ def _lock_pending(submission: Submission | int) -> Submission:
     try:
         locked = Submission.objects.select_for_update().get(pk=pk)
     except Submission.DoesNotExist:
-        raise ModerationError("submission", f"submission {pk} does not exist") from None
+        raise ModerationError(
+            "submission", _("submission %(id)s does not exist") % {"id": pk}
+        ) from None
     if locked.status != SubmissionStatus.PENDING:
         raise ModerationError(
-            "status", f"submission {pk} was already {locked.status}", conflict=True
+            "status",
+            # The status is the API's value (approved, rejected, merged).
+            _("submission %(id)s was already %(status)s") % {"id": pk, "status": locked.status},
+            conflict=True,
         )
     return locked
 
 
 def _lock_active_camera(camera: Camera | int | None, field_name: str = "camera") -> Camera:
     if camera is None:
-        raise ModerationError(field_name, "the camera concerned no longer exists")
+        raise ModerationError(field_name, _("the camera concerned no longer exists"))
     pk = camera.pk if isinstance(camera, Camera) else camera
     try:
         locked = Camera.objects.select_for_update().get(pk=pk)
     except (Camera.DoesNotExist, ValueError, TypeError):
-        raise ModerationError(field_name, f"camera {pk} does not exist") from None
+        raise ModerationError(field_name, _("camera %(id)s does not exist") % {"id": pk}) from None
     if locked.status != CameraStatus.ACTIVE:
-        raise ModerationError(field_name, f"camera {pk} is marked removed", conflict=True)
+        raise ModerationError(
+            field_name, _("camera %(id)s is marked removed") % {"id": pk}, conflict=True
+        )
     return locked
 
 
@@ -141,13 +150,30 @@ def retag_community(camera: Camera) -> None:
 
 
 def _osm_notice(camera: Camera, what: str) -> list[str]:
+    """The notice for an OSM camera; ``what`` was applied: change, removal or filled."""
     if camera.source != Source.OSM:
         return []
-    return [
-        f"Camera {camera.pk} comes from OpenStreetMap: {what} applied here, but the next "
-        f"import of this area will restore OpenStreetMap's data unless the same edit is "
-        f"made there: {camera.osm_url}"
-    ]
+    values = {"id": camera.pk, "url": camera.osm_url}
+    # One whole sentence each, so that a language can agree its words with what was applied.
+    if what == "change":
+        notice = _(
+            "Camera %(id)s comes from OpenStreetMap: the change is applied here, but the next "
+            "import of this area will restore OpenStreetMap's data unless the same edit is "
+            "made there: %(url)s"
+        )
+    elif what == "removal":
+        notice = _(
+            "Camera %(id)s comes from OpenStreetMap: the removal is applied here, but the next "
+            "import of this area will restore OpenStreetMap's data unless the same edit is "
+            "made there: %(url)s"
+        )
+    else:
+        notice = _(
+            "Camera %(id)s comes from OpenStreetMap: the filled-in fields are applied here, but "
+            "the next import of this area will restore OpenStreetMap's data unless the same "
+            "edit is made there: %(url)s"
+        )
+    return [notice % values]
 
 
 def _attach_photos(submission: Submission, camera: Camera) -> int:
@@ -200,7 +226,7 @@ def _approve_change(submission: Submission) -> Decision:
     camera.updated_at = timezone.now()
     camera.save()
     _attach_photos(submission, camera)
-    return Decision(submission, camera, _osm_notice(camera, "the change is"))
+    return Decision(submission, camera, _osm_notice(camera, "change"))
 
 
 def _approve_removed(submission: Submission) -> Decision:
@@ -212,7 +238,7 @@ def _approve_removed(submission: Submission) -> Decision:
     # Its photos show where the camera was (an empty wall): nothing ever shows them, and
     # they may picture people, as a rejected report's. They were kept for ever, at a URL.
     delete_photos(CameraPhoto.objects.filter(submission=submission, camera__isnull=True))
-    return Decision(submission, camera, _osm_notice(camera, "the removal is"))
+    return Decision(submission, camera, _osm_notice(camera, "removal"))
 
 
 def _approve_confirm(submission: Submission) -> Decision:
@@ -257,7 +283,9 @@ def merge(submission: Submission | int, moderator: Any, camera: Camera | int) ->
         locked = _lock_pending(submission)
         if locked.kind != SubmissionKind.NEW:
             raise ModerationError(
-                "kind", f"only new-camera submissions can be merged, not kind={locked.kind}"
+                "kind",
+                _("only new-camera submissions can be merged, not kind=%(kind)s")
+                % {"kind": locked.kind},
             )
         target = _lock_active_camera(camera)
         filled = apply_fields(target, locked.attributes, only_blank=True)
@@ -270,9 +298,7 @@ def merge(submission: Submission | int, moderator: Any, camera: Camera | int) ->
         _decide(locked, moderator, SubmissionStatus.MERGED, target)
         if filled:
             refresh_derived_data([target.pk])
-    return Decision(
-        locked, target, _osm_notice(target, "the filled-in fields are") if filled else []
-    )
+    return Decision(locked, target, _osm_notice(target, "filled") if filled else [])
 
 
 def reject(submission: Submission | int, moderator: Any, reason: str) -> Decision:
@@ -280,7 +306,7 @@ def reject(submission: Submission | int, moderator: Any, reason: str) -> Decisio
     may picture people."""
     reason = (reason or "").strip()
     if not reason:
-        raise ModerationError("reason", "say why the submission is rejected")
+        raise ModerationError("reason", _("say why the submission is rejected"))
     with transaction.atomic():
         locked = _lock_pending(submission)
         locked.reason = reason

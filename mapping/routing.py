@@ -31,6 +31,7 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from mapping.fov_geometry import metres_per_degree
 from mapping.prepared import fetch_prepared
@@ -38,7 +39,8 @@ from mapping.snapping import DESTINATION_VERTEX, ORIGIN_VERTEX, Snap, snap_and_s
 
 EARTH_RADIUS_M = 6_371_008.8
 
-STRICT_FALLBACK_NOTICE = (
+# Lazy: said in the language of the request that reads the route.
+STRICT_FALLBACK_NOTICE = gettext_lazy(
     "No route out of sight of every known camera was found near these points; "
     "this is the least-watched route instead."
 )

@@ -71,7 +71,6 @@ FIELD_TAG = {
     "capabilities": "surveillance:capabilities",
     "vendor": "manufacturer",
 }
-ACCEPTED_KEYS_TEXT = ", ".join(FIELD_TAG.values()) + " (or the Camera field names)"
 MAX_TEXT_LENGTHS = {"zone": 64, "mount": 32, "operator": 255, "operator_type": 64, "vendor": 255}
 MAX_DIRECTIONS = 8
 
@@ -131,20 +130,24 @@ def as_osm_tags(raw: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str],
     for raw_key, value in raw.items():
         key = _osm_key(raw_key)
         if key is None:
-            errors[str(raw_key)] = f"unknown attribute; accepted keys: {ACCEPTED_KEYS_TEXT}"
+            errors[str(raw_key)] = _(
+                "unknown attribute; accepted keys: %(keys)s (or the Camera field names)"
+            ) % {"keys": ", ".join(FIELD_TAG.values())}
             continue
         if isinstance(value, dict):
-            errors[str(raw_key)] = "must be text, a number or a list"
+            errors[str(raw_key)] = _("must be text, a number or a list")
             continue
         text = _as_tag_value(value) if value is not None else ""
         if text == "":
             continue  # empty means "not said"
         if "\x00" in text:  # PostgreSQL text (and JSONB) cannot hold NUL
-            errors[str(raw_key)] = "must not contain NUL characters"
+            errors[str(raw_key)] = _("must not contain NUL characters")
             continue
         field = KEY_FIELD[key]
         if field in field_given_by and field != "capabilities":
-            errors[str(raw_key)] = f"given twice (also as {field_given_by[field]})"
+            errors[str(raw_key)] = _("given twice (also as %(key)s)") % {
+                "key": field_given_by[field]
+            }
             continue
         field_given_by[field] = str(raw_key)
         tags[key] = text
@@ -163,7 +166,7 @@ def normalise_attributes(raw: Mapping[str, Any] | None) -> dict[str, Any]:
         return {}
     if not isinstance(raw, Mapping):
         raise AttributesInvalid(
-            {"attributes": 'must be an object of OSM tags, e.g. {"camera:type": "dome"}'}
+            {"attributes": _('must be an object of OSM tags, e.g. {"camera:type": "dome"}')}
         )
     tags, errors, sent_as = as_osm_tags(raw)
     key_of_field = {KEY_FIELD[key]: key for key in tags}

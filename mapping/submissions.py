@@ -15,12 +15,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mapping.models import Camera, CameraStatus, Submission, SubmissionKind
 from mapping.photos import ProcessedPhoto, files_removed_on_error, store_photos
@@ -97,31 +101,85 @@ def is_on_street(location: Point, radius_m: float = INDOOR_STREET_DISTANCE_M) ->
 MOVED_FAR_M = 100.0
 
 
-def warning(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, **extra}
+# A warning is stored as its code, the values its message quotes (height, metres, cameras,
+# radius_m) and its message in English, the record's language. Whoever reads it through the
+# API (the sender in the 201, a moderator in the queue) gets the message said again in the
+# language of their request (localized_warnings).
+RECORD_LANGUAGE = "en"
+
+
+def _decimal(value: float) -> str:
+    """4.5 as the active language writes it (4,5 in French), without trailing zeros."""
+    return formats.number_format(Decimal(f"{value:g}"))
+
+
+def warning_message(code: str, values: Mapping[str, Any]) -> str:
+    """The message of a warning in the active language; KeyError when the code is unknown or
+    a value its message quotes is missing (a warning stored before it was kept)."""
+    if code == "fixed_without_direction":
+        return _(
+            "A fixed camera looks one way: add its direction so its field of view can be drawn."
+        )
+    if code == "height_out_of_range":
+        low, high = PLAUSIBLE_HEIGHT_RANGE_M
+        return _(
+            "A height of %(height)s m is unusual for a camera (most are between %(low)s and "
+            "%(high)s m): please check it."
+        ) % {"height": _decimal(values["height"]), "low": _decimal(low), "high": _decimal(high)}
+    if code == "indoor_on_street":
+        return _(
+            "Marked indoor, but placed on a street outside any building: is it outdoor or public?"
+        )
+    if code == "moved_far":
+        return _(
+            "This moves the camera %(metres)s m: is it really the same camera? "
+            "A new one is reported as new."
+        ) % {"metres": formats.number_format(values["metres"], force_grouping=True)}
+    if code == "possible_duplicate":
+        count = len(values["cameras"])
+        # The same English for one and several; a language with plural forms uses them.
+        return ngettext(
+            "%(count)s camera(s) already mapped within %(radius)s m: is it one of them? "
+            "Then confirm it instead.",
+            "%(count)s camera(s) already mapped within %(radius)s m: is it one of them? "
+            "Then confirm it instead.",
+            count,
+        ) % {"count": count, "radius": _decimal(values["radius_m"])}
+    raise KeyError(code)
+
+
+def warning(code: str, **values: Any) -> dict[str, Any]:
+    """A warning as stored: its code, its message in the record's language, its values."""
+    with translation.override(RECORD_LANGUAGE):
+        message = warning_message(code, values)
+    return {"code": code, "message": message, **values}
+
+
+def localized_warnings(warnings: Sequence[Any] | None) -> list[Any]:
+    """Stored warnings with their messages in the active language; a warning that cannot be
+    said again (unknown code, a value not stored) keeps the message it was stored with."""
+    said = []
+    for stored in warnings or ():
+        if not isinstance(stored, Mapping):
+            said.append(stored)
+            continue
+        try:
+            message = warning_message(stored.get("code", ""), stored)
+        except (KeyError, TypeError, ValueError, ArithmeticError):
+            message = stored.get("message", "")
+        said.append({**stored, "message": message})
+    return said
 
 
 def plausibility_warnings(fields: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Warnings about a camera's attributes alone (pure; the street check is separate)."""
     found = []
     if fields.get("camera_type") == "fixed" and not fields.get("directions"):
-        found.append(
-            warning(
-                "fixed_without_direction",
-                "A fixed camera looks one way: add its direction so its field of view "
-                "can be drawn.",
-            )
-        )
+        found.append(warning("fixed_without_direction"))
     height = fields.get("height")
     low, high = PLAUSIBLE_HEIGHT_RANGE_M
     if height is not None and not low <= height <= high:
-        found.append(
-            warning(
-                "height_out_of_range",
-                f"A height of {height:g} m is unusual for a camera (most are between "
-                f"{low:g} and {high:g} m): please check it.",
-            )
-        )
+        found.append(warning("height_out_of_range", height=height))
     return found
 
 
@@ -141,37 +199,22 @@ def quality_warnings(
     found = plausibility_warnings(fields)
     where = location or (camera.location if camera else None)
     if where is not None and fields.get("surveillance") == "indoor" and is_on_street(where):
-        found.append(
-            warning(
-                "indoor_on_street",
-                "Marked indoor, but placed on a street outside any building: is it outdoor "
-                "or public?",
-            )
-        )
+        found.append(warning("indoor_on_street"))
     if kind == SubmissionKind.CHANGE and location is not None and camera is not None:
         moved = geodesic_distance_m(camera.location.coords, location.coords)
         if moved > MOVED_FAR_M:
             # A correction is a few metres; a move across town is another camera, or a
             # mistake, and nothing else made a moderator look twice.
-            found.append(
-                warning(
-                    "moved_far",
-                    f"This moves the camera {moved:,.0f} m: is it really the same camera? "
-                    "A new one is reported as new.",
-                    metres=round(moved),
-                )
-            )
+            found.append(warning("moved_far", metres=round(moved)))
     candidates: list[int] = []
     if kind == SubmissionKind.NEW and location is not None:
         candidates = duplicate_candidates(location)
         if candidates:
-            radius = settings.SUBMISSION_DUPLICATE_RADIUS_M
             found.append(
                 warning(
                     "possible_duplicate",
-                    f"{len(candidates)} camera(s) already mapped within {radius:g} m: "
-                    "is it one of them? Then confirm it instead.",
                     cameras=candidates,
+                    radius_m=settings.SUBMISSION_DUPLICATE_RADIUS_M,
                 )
             )
     return found, candidates
@@ -182,25 +225,34 @@ def check_rules(
 ) -> None:
     """Refuse reports that cannot be acted on; Django ValidationError keyed by field."""
     if kind not in SubmissionKind.values:
-        raise ValidationError({"kind": f"must be one of {', '.join(SubmissionKind.values)}"})
+        raise ValidationError(
+            {"kind": _("must be one of %(kinds)s") % {"kinds": ", ".join(SubmissionKind.values)}}
+        )
     if kind == SubmissionKind.NEW:
         if location is None:
-            raise ValidationError({"location": "a new camera needs a location"})
+            raise ValidationError({"location": _("a new camera needs a location")})
         if camera is not None:
             raise ValidationError(
-                {"camera": "a new camera is not about an existing one; use kind=change"}
+                {"camera": _("a new camera is not about an existing one; use kind=change")}
             )
         return
     if camera is None:
-        raise ValidationError({"camera": f"which camera? kind={kind} needs a camera id"})
+        raise ValidationError(
+            {"camera": _("which camera? kind=%(kind)s needs a camera id") % {"kind": kind}}
+        )
     if camera.status != CameraStatus.ACTIVE:
-        raise ValidationError({"camera": f"camera {camera.pk} is already marked removed"})
+        raise ValidationError(
+            {"camera": _("camera %(id)s is already marked removed") % {"id": camera.pk}}
+        )
     if kind == SubmissionKind.CHANGE and location is None and not attributes:
-        raise ValidationError({"attributes": "a change needs new attributes or a new location"})
+        raise ValidationError({"attributes": _("a change needs new attributes or a new location")})
     if kind in (SubmissionKind.REMOVED, SubmissionKind.CONFIRM) and (attributes or location):
         field_name = "attributes" if attributes else "location"
         raise ValidationError(
-            {field_name: f"kind={kind} takes no {field_name}; send kind=change for corrections"}
+            {
+                field_name: _("kind=%(kind)s takes no %(field)s; send kind=change for corrections")
+                % {"kind": kind, "field": field_name}
+            }
         )
 
 

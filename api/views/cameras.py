@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
@@ -106,11 +107,16 @@ class CameraDetailView(RetrieveAPIView):
         camera_id = whole_number(raw.removeprefix("-"))  # a negative id names no camera
         if camera_id is None:
             raise exceptions.ValidationError(
-                {"id": [f"a camera id is a whole number, got {raw[:40]!r}"]}
+                {
+                    "id": [
+                        _("a camera id is a whole number, got %(value)s")
+                        % {"value": repr(raw[:40])}
+                    ]
+                }
             )
         if raw.startswith("-") or not 0 < camera_id <= MAX_ID:
-            raise exceptions.NotFound(f"no camera with id {raw[:40]}")
+            raise exceptions.NotFound(_("no camera with id %(id)s") % {"id": raw[:40]})
         camera = self.get_queryset().filter(pk=camera_id).first()
         if camera is None:
-            raise exceptions.NotFound(f"no camera with id {camera_id}")
+            raise exceptions.NotFound(_("no camera with id %(id)s") % {"id": camera_id})
         return camera

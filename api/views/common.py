@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
@@ -63,7 +64,12 @@ def wanted_properties(request) -> frozenset[str] | None:
     if unknown:
         known = ", ".join(LIST_PROPERTY_NAMES)
         raise exceptions.ValidationError(
-            {PROPERTIES_PARAMETER: [f"unknown property {unknown[0]!r}; known: {known}"]}
+            {
+                PROPERTIES_PARAMETER: [
+                    _("unknown property %(name)s; known: %(known)s")
+                    % {"name": repr(unknown[0]), "known": known}
+                ]
+            }
         )
     return frozenset(names)
 

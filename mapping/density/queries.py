@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from django.db import connection, transaction
 from django.db.models import Count, IntegerField
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from mapping.bbox import BBox
 from mapping.camera_queries import CameraFilters, filter_cameras
@@ -73,15 +74,21 @@ class Density:
 def camera_density(filters: CameraFilters, zoom: int, max_cells: int = MAX_CELLS) -> Density:
     """Count the filtered cameras in every cell of zoom ``zoom`` touching ``filters.bbox``."""
     if filters.bbox is None:
-        raise DensityError("in_bbox", "a bounding box MINLON,MINLAT,MAXLON,MAXLAT is required")
+        raise DensityError("in_bbox", _("a bounding box MINLON,MINLAT,MAXLON,MAXLAT is required"))
     if not MIN_ZOOM <= zoom <= MAX_ZOOM:
-        raise DensityError("zoom", f"zoom must be between {MIN_ZOOM} and {MAX_ZOOM}")
+        raise DensityError(
+            "zoom",
+            _("zoom must be between %(min)s and %(max)s") % {"min": MIN_ZOOM, "max": MAX_ZOOM},
+        )
     tiles = tiles_covering(filters.bbox, cell_level(zoom))
     if tiles.cell_count > max_cells:
         raise DensityError(
             "zoom",
-            f"zoom {zoom} is too fine for this box: {tiles.cell_count} cells of "
-            f"{CELL_SIZE_PX} px, at most {max_cells}; zoom out or use a smaller box",
+            _(
+                "zoom %(zoom)s is too fine for this box: %(cells)s cells of %(px)s px, "
+                "at most %(max)s; zoom out or use a smaller box"
+            )
+            % {"zoom": zoom, "cells": tiles.cell_count, "px": CELL_SIZE_PX, "max": max_cells},
         )
     if zoom <= AGGREGATE_MAX_ZOOM and aggregate_serves(filters):
         return Density(zoom, tiles, _count_from_aggregate(filters, tiles), True)

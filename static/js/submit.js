@@ -45,8 +45,8 @@ export function attributesFromForm(form, directions) {
   return attributes;
 }
 
-// The API's warnings carry a code and an English message; known codes are said in the
-// page's language, unknown ones fall back to the server's words.
+// The API's warnings carry a code and a message in the request's language; known codes are
+// said in the page's own words, unknown ones fall back to the server's.
 const WARNING_TEXTS = {
   fixed_without_direction: gettext(
     "A fixed camera looks one way: add its direction so its field of view can be drawn.",

@@ -137,6 +137,14 @@ def test_strict_mode_reports_its_fallback(graph):
     avoiding = next(f for f in body["features"] if f["properties"]["variant"] == "avoiding")
     assert avoiding["properties"]["avoid"] == "strict"
     assert "least-watched" in avoiding["properties"]["notice"]
+    french = APIClient().get(URL, route_params(avoid="strict"), HTTP_ACCEPT_LANGUAGE="fr")
+    avoiding = next(
+        f for f in french.json()["features"] if f["properties"]["variant"] == "avoiding"
+    )
+    assert avoiding["properties"]["notice"] == (
+        "Aucun itinéraire hors de vue de toutes les caméras connues n\u2019a été trouvé près de "
+        "ces points ; voici l\u2019itinéraire le moins filmé."
+    )
 
 
 def test_gpx_returns_the_avoiding_route_as_a_file(graph):
