@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -33,15 +34,18 @@ DERIVED_MAX_CAMERAS = 50_000
 # transaction). Peak memory: the process's resident high-water mark (Linux: kilobytes).
 IMPORT_CODE = """
 import json, resource, time
+from mapping import parallel_load
 from mapping.analysis import refresh_derived_data
+from mapping.bench.machine import busy_cpu_seconds
 from mapping.bulk_load import vacuum_analyze
 from mapping.importer import import_file
 from mapping.models import Camera
 path = %r
-started = time.perf_counter()
+busy, started = busy_cpu_seconds(), time.perf_counter()
 summary = import_file(path, defer_derived=True)
 result = {"seconds": time.perf_counter() - started, "cameras": Camera.objects.count(),
-          "phases": summary.timings,
+          "phases": summary.timings, "parallel_steps": parallel_load.last_timings,
+          "cpu_s": busy_cpu_seconds() - busy if busy is not None else None,
           "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 if %r:
     started = time.perf_counter()
@@ -111,6 +115,8 @@ def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
         f"import_file(defer_derived=True) into an empty database (what `import_osm --file ... "
         f"--defer-derived` runs): {imported:,} cameras in {seconds:.2f} s{_peak(result)}; the "
         f"bare read found {found:,} cameras in {read_s:.2f} s. Phases: {phases(result)}. "
+        + _parallel(result)
+        + _cpu(result)
         + _again(result)
     )
     if whole_only:
@@ -134,6 +140,29 @@ def _peak(result: dict) -> str:
     if "peak_kb" not in result:
         return ""
     return f", the importing process peaking at {result['peak_kb'] / 1024:,.0f} MB"
+
+
+def _parallel(result: dict) -> str:
+    """The steps of the write when it took the parallel path (mapping.parallel_load)."""
+    steps = result.get("parallel_steps")
+    if not steps:
+        return "The write took the one-session path (mapping.first_load). "
+    said = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items())
+    return f"The write loaded a stage table from side sessions and swapped it in: {said}. "
+
+
+def _cpu(result: dict) -> str:
+    """What the import cost the whole machine: the floor of its time on these cores."""
+    cpu_s, cores = result.get("cpu_s"), os.cpu_count() or 1
+    if not cpu_s:
+        return ""
+    return (
+        f"The machine's cores were busy {cpu_s:.0f} s in all during the import (every "
+        f"process: Python, PostgreSQL, the kernel; /proc/stat), {cpu_s / result['seconds']:.2f} "
+        f"of its {cores} cores on average: on {cores} cores no arrangement of the same work "
+        f"takes less than {cpu_s / cores:.0f} s ({result['cameras'] / (cpu_s / cores):,.0f} "
+        f"cameras/s). "
+    )
 
 
 def _again(result: dict) -> str:

@@ -61,3 +61,20 @@ def python_loop_s(steps: int = SPEED_PROBE_STEPS) -> float:
     for _ in range(steps):
         pass
     return time.perf_counter() - started
+
+
+def busy_cpu_seconds() -> float | None:
+    """Seconds the machine's cores have been busy since boot, all processes (Linux), or None.
+
+    The difference over a run is the CPU time the run cost the whole machine, PostgreSQL's
+    backends and the kernel included (the machine otherwise idle): divided by the number
+    of cores, the shortest the run could take however its work were shared among them.
+    """
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    # user, nice, system, idle, iowait, irq, softirq, steal (guest time is already in user)
+    ticks = [int(value) for value in fields[:8]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK")

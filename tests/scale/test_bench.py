@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -155,3 +157,15 @@ def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start
         "synthetic-150-8.osm.pbf",
         "synthetic-400-8.osm.pbf",
     ]
+
+
+def test_the_machines_busy_time_grows_with_work_done():
+    from mapping.bench.machine import busy_cpu_seconds
+
+    before = busy_cpu_seconds()
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # 0.3 s of this process's CPU
+        pass
+    after = busy_cpu_seconds()
+    assert before is not None and after is not None
+    assert after - before >= 0.25
