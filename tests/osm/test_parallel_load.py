@@ -295,3 +295,13 @@ def test_a_leftover_stage_is_dropped_unless_someone_holds_it():
         assert parallel_load.drop_leftovers() == [f"{parallel_load.STAGE_PREFIX}1"]
     assert parallel_load.drop_leftovers() == [f"{parallel_load.STAGE_PREFIX}2"]
     assert _catalogue()["stages"] == []
+
+
+def test_a_camera_table_locked_elsewhere_means_the_one_session_load(parallel, monkeypatch):
+    """Making the stage LIKE the table waits for its lock; not for ever."""
+    monkeypatch.setattr(parallel_load, "STAGE_LOCK_TIMEOUT", "100ms")
+    with parallel_load.side_session() as holder, holder.transaction():
+        holder.execute("LOCK TABLE mapping_camera IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            assert parallel_load.Stage.make(cursor) is None
+    assert _catalogue()["stages"] == []
