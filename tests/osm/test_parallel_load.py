@@ -305,3 +305,18 @@ def test_a_camera_table_locked_elsewhere_means_the_one_session_load(parallel, mo
         with connection.cursor() as cursor:
             assert parallel_load.Stage.make(cursor) is None
     assert _catalogue()["stages"] == []
+
+
+def test_a_readers_prepared_statement_reads_the_swapped_in_table(synthetic, parallel):
+    """A worker's connection prepared its queries on the old table; they follow the name."""
+    _without_cameras()
+    with parallel_load.side_session() as reader:
+        reader.execute(
+            "PREPARE active_count AS SELECT count(*) FROM mapping_camera WHERE status = 'active'"
+        )
+        assert reader.execute("EXECUTE active_count").fetchone()[0] == 0
+
+        import_file(synthetic, defer_derived=True)
+
+        assert _loaded_in_parallel()
+        assert reader.execute("EXECUTE active_count").fetchone()[0] == CAMERAS
