@@ -12,10 +12,6 @@ cache only.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import ipaddress
-
 from django.conf import settings
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -32,6 +28,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from api.clients import client_bucket, keyed_hash
 from api.parameters import refuse_unknown_parameters, whole_number
 from api.parsers import JSONBodyParser
 from api.permissions import IsModerator
@@ -53,21 +50,6 @@ from mapping.submissions import submit
 REQUEST_OVERHEAD_BYTES = 1024 * 1024
 
 
-def client_bucket(address: str | None) -> str:
-    """The unit a client is counted by: one IPv4 address, or one IPv6 /64 (what a single
-    household or phone usually gets, and could otherwise rotate through). Without an
-    address (a Unix socket) all such clients share one counter."""
-    if not address:
-        return "unknown"
-    try:
-        ip = ipaddress.ip_address(address.strip())
-    except ValueError:
-        return address
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(getattr(ip, "ipv4_mapped", None) or ip)
-
-
 class PrivateRateThrottle(SimpleRateThrottle):
     """A rate limit whose cache key is a keyed hash of the client, never the address itself.
 
@@ -83,8 +65,7 @@ class PrivateRateThrottle(SimpleRateThrottle):
             ident = f"user:{user.pk}"
         else:
             ident = f"address:{client_bucket(self.get_ident(request))}"
-        digest = hmac.new(settings.SECRET_KEY.encode(), ident.encode(), hashlib.sha256)
-        return self.cache_format % {"scope": self.scope, "ident": digest.hexdigest()[:32]}
+        return self.cache_format % {"scope": self.scope, "ident": keyed_hash(ident)}
 
 
 class SubmissionRateThrottle(PrivateRateThrottle):

@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mapping.admin_apps.LoginLimitedAdminConfig",  # django.contrib.admin, logins limited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -140,14 +140,15 @@ if os.environ.get("GEOS_LIBRARY_PATH"):
     GEOS_LIBRARY_PATH = os.environ["GEOS_LIBRARY_PATH"]
 
 # --- Caches ------------------------------------------------------------------
-# "default" holds the submission throttle's counters; "responses" the map's cached camera
-# pages and density answers (api/response_cache.py), shared by every worker of this host
-# through files. Several hosts share one through Redis or Memcached: set
+# "default" holds the submission throttle's and the admin login's counters; "responses" the
+# map's cached camera pages and density answers (api/response_cache.py), shared by every
+# worker of this host through files. Several hosts share one through Redis or Memcached: set
 # RESPONSE_CACHE_BACKEND and RESPONSE_CACHE_LOCATION (docs/deployment.md).
 CACHES = {
-    # The submission throttle's counters, in files shared by every worker of this host (a
-    # per-process memory cache would let a client submit once per worker within the
-    # limit). Several hosts share them through Redis: CACHE_BACKEND and CACHE_LOCATION.
+    # The submission throttle's and the admin login's counters, in files shared by every
+    # worker of this host (a per-process memory cache would let a client submit, or try a
+    # password, once per worker within the limit). Several hosts share them through Redis:
+    # CACHE_BACKEND and CACHE_LOCATION.
     # Tests keep them in memory, emptied around each test (tests/submissions/conftest.py).
     "default": {
         "BACKEND": os.environ.get(
@@ -192,6 +193,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 MODERATORS_GROUP = "moderators"
+# Failed logins to the admin allowed within ADMIN_LOGIN_WINDOW_S per client (an address or
+# IPv6 /64, as the submission throttle counts them) and per username (from any number of
+# clients); further attempts get 429, whatever the password, until the oldest failure
+# leaves the window (mapping/admin_login.py). Counted in the "default" cache under keyed
+# hashes, never by address. 0 turns that limit off.
+ADMIN_LOGIN_FAILURES_PER_CLIENT = int(env_float("ADMIN_LOGIN_FAILURES_PER_CLIENT", 10))
+ADMIN_LOGIN_FAILURES_PER_USERNAME = int(env_float("ADMIN_LOGIN_FAILURES_PER_USERNAME", 20))
+ADMIN_LOGIN_WINDOW_S = max(1, int(env_float("ADMIN_LOGIN_WINDOW_S", 15 * 60)))
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -164,3 +164,8 @@ def test_the_map_sets_no_lasting_cookie(client):
     cookie = response.cookies["csrftoken"]
     assert cookie["max-age"] == "" and cookie["expires"] == ""
     assert "sessionid" not in response.cookies
+
+
+def test_the_admin_login_limits_are_read_from_the_environment():
+    assert _production_setting("ADMIN_LOGIN_FAILURES_PER_USERNAME") == 20
+    assert _production_setting("ADMIN_LOGIN_WINDOW_S", ADMIN_LOGIN_WINDOW_S="300") == 300
