@@ -29,7 +29,10 @@ LIMITS = {
     "PostgreSQL (about 2.5 ms), Python adds 3-4 ms (DRF, the filters, the page's text) and "
     "HTTP 1-2 ms. The answer takes 1.1-1.2x the raw SQL for the same rows, and both move "
     "with the machine's speed: in eight full runs on 2026-12-03 the API took 11.7-15.4 ms "
-    "(raw SQL 10.4-13.9 ms), twice over the target (by 0.4 and 0.2 ms).",
+    "(raw SQL 10.4-13.9 ms), twice over the target (by 0.4 and 0.2 ms); in the evening, "
+    "the host at half speed (speed probe 0.18-0.26 s instead of 0.11), two full runs took "
+    "16.4 and 15.5 ms (raw SQL 14 and 13 ms) and a run of this benchmark alone right after "
+    "12.6 ms (raw SQL 9.8 ms).",
     "country_density": "cells are aggregated per request from the pre-counted cell table.",
     "export": "each feature is serialised once by PostgreSQL and passed through a sync worker.",
     "graph_route": "two Dijkstra searches (shortest and avoiding) per answer on the subgraph "
