@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from psycopg import sql
+
 # The index builds sort in memory up to this much (per build; what scripts/setup_db.sh
 # sets for the server); the setting lasts until the end of the import's transaction.
 BUILD_MEMORY = "512MB"
@@ -161,3 +163,31 @@ def vacuum_analyze(table: str) -> str:
     with connection.cursor() as cursor:
         cursor.execute(statement)
     return statement
+
+
+# ALTER TABLE ... {} TRIGGER for each pg_trigger.tgenabled but the default, 'O'.
+ENABLED_STATES = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+
+
+def create_trigger(
+    cursor, table: str, name: str, definition: str, comment: str | None, enabled: str
+) -> None:
+    """Create a trigger again exactly as it was read from the catalogue.
+
+    definition from pg_get_triggerdef, comment (pgtrigger keeps the hash of its
+    definition there, and installs it again when it differs) and pg_trigger.tgenabled.
+    """
+    names = {"trigger": sql.Identifier(name), "table": sql.Identifier(table)}
+    cursor.execute(definition)
+    if comment is not None:
+        cursor.execute(
+            sql.SQL("COMMENT ON TRIGGER {trigger} ON {table} IS {comment}").format(
+                comment=sql.Literal(comment), **names
+            )
+        )
+    if enabled in ENABLED_STATES:
+        cursor.execute(
+            sql.SQL("ALTER TABLE {table} {state} TRIGGER {trigger}").format(
+                state=sql.SQL(ENABLED_STATES[enabled]), **names
+            )
+        )

@@ -117,25 +117,28 @@ def column_defaults(cursor, table: str, values: dict[str, object]) -> Iterator[N
     bulk_load.settle_pending_checks(cursor)
     cursor.execute(COLUMN_DEFAULTS, [table, list(values)])
     before = dict(cursor.fetchall())
-    alter = sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table))
-    cursor.execute(
-        alter
-        + sql.SQL(", ").join(
-            sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(sql.Identifier(name), sql.Literal(v))
-            for name, v in values.items()
-        )
-    )
+    cursor.execute(set_defaults(table, values))
     yield
-    cursor.execute(
-        alter
-        + sql.SQL(", ").join(
-            sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(name))
-            if before[name] is None
-            else sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(
-                sql.Identifier(name), sql.SQL(before[name])
-            )
-            for name in values
+    cursor.execute(restore_defaults(table, before))
+
+
+def set_defaults(table: str, values: dict[str, object]) -> sql.Composed:
+    """ALTER TABLE giving the columns these constant defaults."""
+    return sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table)) + sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(sql.Identifier(name), sql.Literal(v))
+        for name, v in values.items()
+    )
+
+
+def restore_defaults(table: str, before: dict[str, str | None]) -> sql.Composed:
+    """ALTER TABLE giving the columns back their defaults as COLUMN_DEFAULTS read them."""
+    return sql.SQL("ALTER TABLE {} ").format(sql.Identifier(table)) + sql.SQL(", ").join(
+        sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(name))
+        if expression is None
+        else sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(
+            sql.Identifier(name), sql.SQL(expression)
         )
+        for name, expression in before.items()
     )
 
 

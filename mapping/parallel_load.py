@@ -299,15 +299,7 @@ class Stage:
                     "SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
                     [self.name, column, last_value, is_called],
                 )
-            side.execute(
-                sql.SQL("ALTER TABLE {} ").format(sql.Identifier(self.name))
-                + sql.SQL(", ").join(
-                    sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(
-                        sql.Identifier(name), sql.Literal(value)
-                    )
-                    for name, value in constants.items()
-                )
-            )
+            side.execute(first_load.set_defaults(self.name, constants))
 
     def _copy_in_parts(self, cameras: Sequence[CameraElement], unparsed: Counter[str]) -> int:
         """COPY the cameras, in place order, as one contiguous part per two sessions.
@@ -370,17 +362,7 @@ class Stage:
         )
         before = dict(cursor.fetchall())
         with side_session() as side:
-            side.execute(
-                sql.SQL("ALTER TABLE {} ").format(sql.Identifier(self.name))
-                + sql.SQL(", ").join(
-                    sql.SQL("ALTER COLUMN {} DROP DEFAULT").format(sql.Identifier(name))
-                    if before[name] is None
-                    else sql.SQL("ALTER COLUMN {} SET DEFAULT {}").format(
-                        sql.Identifier(name), sql.SQL(before[name])
-                    )
-                    for name in first_load.CONSTANT_COLUMNS
-                )
-            )
+            side.execute(first_load.restore_defaults(self.name, before))
 
     def _index_and_fill_density(
         self, cursor, indexes: list[tuple[str, str]], key_definition: str
@@ -468,20 +450,7 @@ class Stage:
             )
         )
         for definition, name, comment, enabled in triggers:
-            cursor.execute(definition)
-            names = {"trigger": sql.Identifier(name), "table": table}
-            if comment is not None:
-                cursor.execute(
-                    sql.SQL("COMMENT ON TRIGGER {trigger} ON {table} IS {comment}").format(
-                        comment=sql.Literal(comment), **names
-                    )
-                )
-            if enabled in first_fill._ENABLED_STATES:
-                cursor.execute(
-                    sql.SQL("ALTER TABLE {table} {state} TRIGGER {trigger}").format(
-                        state=sql.SQL(first_fill._ENABLED_STATES[enabled]), **names
-                    )
-                )
+            bulk_load.create_trigger(cursor, CAMERA_TABLE, name, definition, comment, enabled)
         for grantee, privilege, grantable in grants:
             cursor.execute(
                 sql.SQL("GRANT {} ON {} TO {}{}").format(

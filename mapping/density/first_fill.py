@@ -111,8 +111,6 @@ SELECT pg_get_triggerdef(t.oid), obj_description(t.oid, 'pg_trigger'), t.tgenabl
 FROM pg_trigger AS t
 WHERE t.tgrelid = %s::regclass AND t.tgname = %s
 """
-# ALTER TABLE ... {} TRIGGER for each pg_trigger.tgenabled but the default, 'O'.
-_ENABLED_STATES = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
 
 
 @contextmanager
@@ -137,19 +135,7 @@ def insert_trigger_dropped(cursor) -> Iterator[None]:
     names = {"trigger": sql.Identifier(trigger), "table": sql.Identifier(table)}
     cursor.execute(sql.SQL("DROP TRIGGER {trigger} ON {table}").format(**names))
     yield
-    cursor.execute(definition)
-    if comment is not None:
-        cursor.execute(
-            sql.SQL("COMMENT ON TRIGGER {trigger} ON {table} IS {comment}").format(
-                comment=sql.Literal(comment), **names
-            )
-        )
-    if enabled in _ENABLED_STATES:
-        cursor.execute(
-            sql.SQL("ALTER TABLE {table} {state} TRIGGER {trigger}").format(
-                state=sql.SQL(_ENABLED_STATES[enabled]), **names
-            )
-        )
+    bulk_load.create_trigger(cursor, table, trigger, definition, comment, enabled)
 
 
 def fill_from_cameras(cursor, cameras: str = "mapping_camera") -> int:
