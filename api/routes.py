@@ -21,7 +21,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.parameters import refuse_unknown_parameters
-from mapping.gpx import GPX_MEDIA_TYPE, describe_route, route_gpx
+from mapping.gpx import (
+    GPX_MEDIA_TYPE,
+    camera_waypoint_name,
+    describe_route,
+    route_gpx,
+    route_name,
+)
 from mapping.routing import NoRouteError, Route, RouteError, RoutePlan, plan_routes
 
 STRICT = "strict"
@@ -101,7 +107,8 @@ class RouteQuerySerializer(serializers.Serializer):
 
 
 class GpxRenderer(BaseRenderer):
-    """The avoiding route of a route answer as a GPX track."""
+    """The avoiding route of a route answer as a GPX track, its texts in the request's
+    language (LocaleMiddleware has activated it when DRF renders the answer)."""
 
     media_type = GPX_MEDIA_TYPE
     format = "gpx"
@@ -116,10 +123,10 @@ class GpxRenderer(BaseRenderer):
         passed = set(props["cameras"])
         gpx = route_gpx(
             avoiding["geometry"]["coordinates"],
-            name="Angle Mort: walk avoiding cameras",
+            name=route_name(),
             description=description,
             waypoints=[
-                (*camera["position"], f"Camera {camera['id']}")
+                (*camera["position"], camera_waypoint_name(camera["id"]))
                 for camera in data.get("passed_cameras", [])
                 if camera["id"] in passed
             ],

@@ -1,6 +1,9 @@
-"""Admin screens. Moderation of submissions: mapping.admin_moderation."""
+"""Admin screens. Moderation of submissions: mapping.admin_moderation.
+
+Column and filter titles are the models' verbose names, translated there."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
 
 from mapping.admin_moderation import SubmissionAdmin, thumbnail_html
@@ -20,7 +23,7 @@ class CameraPhotoInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="photo")
+    @admin.display(description=gettext_lazy("photo"))
     def preview(self, photo: CameraPhoto) -> str:
         return thumbnail_html(photo)
 
@@ -69,4 +72,4 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 admin.site.register(StreetSegment, LeafletGeoAdmin)
 admin.site.register(Building, LeafletGeoAdmin)
-admin.site.site_header = "Angle Mort administration"
+admin.site.site_header = gettext_lazy("Angle Mort administration")

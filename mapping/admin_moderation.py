@@ -4,7 +4,8 @@ The admin calls the same functions as the API (mapping.moderation), so a
 decision means the same thing wherever it is taken. Only moderators
 (mapping.moderation.is_moderator) see the actions and the buttons; the
 moderators group's permissions let its staff members open the screens.
-Decided submissions are read-only history and cannot be deleted.
+Decided submissions are read-only history and cannot be deleted. Every text is in the
+moderator's language (the request's, as LocaleMiddleware picks it), counts with ngettext.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from leaflet.admin import LeafletGeoAdmin
 
 from mapping.models import CameraPhoto, Submission, SubmissionStatus
-from mapping.moderation import ModerationError, approve, is_moderator, merge, reject
+from mapping.moderation import Decision, ModerationError, approve, is_moderator, merge, reject
 from mapping.submission_attributes import AttributesInvalid, normalise_attributes
 from mapping.submissions import check_rules, localized_warnings, quality_warnings
 
@@ -67,7 +70,7 @@ class SubmissionPhotoInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # photos arrive with the submission, re-encoded; never raw from here
 
-    @admin.display(description="photo")
+    @admin.display(description=gettext_lazy("photo"))
     def preview(self, photo: CameraPhoto) -> str:
         return thumbnail_html(photo)
 
@@ -94,7 +97,9 @@ class SubmissionForm(forms.ModelForm):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 class SubmissionAdmin(LeafletGeoAdmin):
@@ -147,15 +152,15 @@ class SubmissionAdmin(LeafletGeoAdmin):
         actions.pop("delete_selected", None)  # would bypass the per-object rule above
         return actions
 
-    @admin.display(description="warnings")
+    @admin.display(description=gettext_lazy("warnings"))
     def warning_count(self, submission: Submission) -> int:
         return len(submission.warnings or [])
 
-    @admin.display(description="photos")
+    @admin.display(description=gettext_lazy("photos"))
     def photo_count(self, submission: Submission) -> int:
         return len(submission.photos.all())
 
-    @admin.display(description="warnings")
+    @admin.display(description=gettext_lazy("warnings"))
     def warnings_list(self, submission: Submission) -> str:
         if not submission.warnings:
             return "-"
@@ -168,42 +173,54 @@ class SubmissionAdmin(LeafletGeoAdmin):
             ),
         )
 
-    @admin.display(description="possible duplicates")
+    @admin.display(description=gettext_lazy("possible duplicates"))
     def candidates_links(self, submission: Submission) -> str:
         if not submission.duplicate_candidates:
             return "-"
         return format_html_join(
             ", ",
-            '<a href="{}">camera {}</a>',
+            '<a href="{}">{}</a>',
             (
-                (reverse("admin:mapping_camera_change", args=[pk]), pk)
+                (
+                    reverse("admin:mapping_camera_change", args=[pk]),
+                    _("camera %(id)s") % {"id": pk},
+                )
                 for pk in submission.duplicate_candidates
             ),
         )
 
     # --- Decisions -------------------------------------------------------------------------
 
-    def _report(self, request: HttpRequest, done: int, failures: list[str], verb: str) -> None:
-        if done:
-            self.message_user(request, f"{done} submission(s) {verb}.", messages.SUCCESS)
+    def _report(self, request: HttpRequest, done_message: str, failures: list[str]) -> None:
+        """``done_message`` is empty when nothing was done."""
+        if done_message:
+            self.message_user(request, done_message, messages.SUCCESS)
         for failure in failures:
             self.message_user(request, failure, messages.ERROR)
 
-    @admin.action(description="Approve selected submissions", permissions=["moderate"])
+    @admin.action(
+        description=gettext_lazy("Approve selected submissions"), permissions=["moderate"]
+    )
     def approve_selected(self, request: HttpRequest, queryset) -> None:
         done, failures = 0, []
         for submission in queryset.order_by("created_at", "id"):
             try:
                 decision = approve(submission, request.user)
             except ModerationError as error:
-                failures.append(f"Submission {submission.pk}: {error.message}")
+                failures.append(_failure(submission, error))
                 continue
             done += 1
             for notice in decision.notices:
                 self.message_user(request, notice, messages.WARNING)
-        self._report(request, done, failures, "approved")
+        approved = ngettext(
+            "%(count)d submission approved.", "%(count)d submissions approved.", done
+        ) % {"count": done}
+        self._report(request, approved if done else "", failures)
 
-    @admin.action(description="Reject selected submissions (asks why)", permissions=["moderate"])
+    @admin.action(
+        description=gettext_lazy("Reject selected submissions (asks why)"),
+        permissions=["moderate"],
+    )
     def reject_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
         form = RejectForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -213,12 +230,15 @@ class SubmissionAdmin(LeafletGeoAdmin):
                     reject(submission, request.user, form.cleaned_data["reason"])
                     done += 1
                 except ModerationError as error:
-                    failures.append(f"Submission {submission.pk}: {error.message}")
-            self._report(request, done, failures, "rejected")
+                    failures.append(_failure(submission, error))
+            rejected = ngettext(
+                "%(count)d submission rejected.", "%(count)d submissions rejected.", done
+            ) % {"count": done}
+            self._report(request, rejected if done else "", failures)
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Reject submissions",
+            "title": _("Reject submissions"),
             "form": form,
             "submissions": queryset,
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
@@ -248,13 +268,13 @@ class SubmissionAdmin(LeafletGeoAdmin):
             elif decision_name == "merge":
                 decision = merge(submission, request.user, _camera_id(request.POST.get("camera")))
             else:
-                raise ModerationError("decision", "choose approve, reject or merge")
+                raise ModerationError("decision", _("choose approve, reject or merge"))
         except ModerationError as error:
-            self.message_user(request, f"Not done: {error.message}", messages.ERROR)
+            self.message_user(
+                request, _("Not done: %(error)s") % {"error": error.message}, messages.ERROR
+            )
             return HttpResponseRedirect(back)
-        self.message_user(
-            request, f"Submission {submission.pk}: {decision.submission.status}.", messages.SUCCESS
-        )
+        self.message_user(request, _decided_message(decision), messages.SUCCESS)
         for notice in decision.notices:
             self.message_user(request, notice, messages.WARNING)
         if decision.camera is not None and decision_name != "reject":
@@ -275,8 +295,25 @@ class SubmissionAdmin(LeafletGeoAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+def _failure(submission: Submission, error: ModerationError) -> str:
+    return _("Submission %(id)s: %(error)s") % {"id": submission.pk, "error": error.message}
+
+
+def _decided_message(decision: Decision) -> str:
+    """One whole sentence per outcome, so that a language can agree its words with it."""
+    submission = decision.submission
+    if submission.status == SubmissionStatus.MERGED:
+        return _("Submission %(id)s merged into camera %(camera)s.") % {
+            "id": submission.pk,
+            "camera": submission.camera_id,
+        }
+    if submission.status == SubmissionStatus.REJECTED:
+        return _("Submission %(id)s rejected.") % {"id": submission.pk}
+    return _("Submission %(id)s approved.") % {"id": submission.pk}
+
+
 def _camera_id(value: str | None) -> int:
     try:
         return int(str(value).strip())
     except ValueError:
-        raise ModerationError("camera", "give the id of the camera to merge into") from None
+        raise ModerationError("camera", _("give the id of the camera to merge into")) from None

@@ -4,6 +4,9 @@ Geometry is stored in WGS 84 (SRID 4326); lengths and distances are metres,
 computed on the geography type or in a local metric projection. Directions are
 degrees clockwise from north in [0, 360). Ranges that must hold whatever code
 writes the row (a bulk SQL upsert as much as a form) are CHECK constraints.
+
+Verbose names, help texts and choice labels are lazily translated: the admin shows them
+in the moderator's language. The stored values and the API's field names stay English.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.db.models import BooleanField, F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from mapping.data_version import data_version_triggers
 from mapping.density.triggers import density_triggers
@@ -25,46 +30,46 @@ MAX_PLAUSIBLE_HEIGHT_M = 300.0
 
 class Source(models.TextChoices):
     OSM = "osm", "OpenStreetMap"
-    COMMUNITY = "community", "Community"
+    COMMUNITY = "community", _("Community")
 
 
 class OsmType(models.TextChoices):
-    NODE = "node", "node"
-    WAY = "way", "way"
-    RELATION = "relation", "relation"
+    NODE = "node", pgettext_lazy("OSM element", "node")
+    WAY = "way", pgettext_lazy("OSM element", "way")
+    RELATION = "relation", pgettext_lazy("OSM element", "relation")
 
 
 class Surveillance(models.TextChoices):
-    PUBLIC = "public", "public"
-    OUTDOOR = "outdoor", "outdoor"
-    INDOOR = "indoor", "indoor"
+    PUBLIC = "public", pgettext_lazy("surveillance", "public")
+    OUTDOOR = "outdoor", pgettext_lazy("surveillance", "outdoor")
+    INDOOR = "indoor", pgettext_lazy("surveillance", "indoor")
 
 
 class SurveillanceType(models.TextChoices):
-    CAMERA = "camera", "camera"
-    GUARD = "guard", "guard"
-    ALPR = "alpr", "ALPR (number-plate reader)"
-    GUNSHOT_DETECTOR = "gunshot_detector", "gunshot detector"
+    CAMERA = "camera", _("camera")
+    GUARD = "guard", _("guard")
+    ALPR = "alpr", _("ALPR (number-plate reader)")
+    GUNSHOT_DETECTOR = "gunshot_detector", _("gunshot detector")
 
 
 class CameraType(models.TextChoices):
-    FIXED = "fixed", "fixed"
-    DOME = "dome", "dome"
-    PANNING = "panning", "panning"
+    FIXED = "fixed", _("fixed")
+    DOME = "dome", _("dome")
+    PANNING = "panning", _("panning")
 
 
 class Capability(models.TextChoices):
-    FACE_RECOGNITION = "face_recognition", "face recognition"
-    VSA = "vsa", "algorithmic video analysis (VSA)"
-    ALPR = "alpr", "number-plate reading"
-    AUDIO = "audio", "audio"
-    THERMAL = "thermal", "thermal"
-    PTZ = "ptz", "pan-tilt-zoom"
+    FACE_RECOGNITION = "face_recognition", _("face recognition")
+    VSA = "vsa", _("algorithmic video analysis (VSA)")
+    ALPR = "alpr", _("number-plate reading")
+    AUDIO = "audio", _("audio")
+    THERMAL = "thermal", _("thermal")
+    PTZ = "ptz", _("pan-tilt-zoom")
 
 
 class CameraStatus(models.TextChoices):
-    ACTIVE = "active", "active"
-    REMOVED = "removed", "removed"
+    ACTIVE = "active", pgettext_lazy("camera", "active")
+    REMOVED = "removed", pgettext_lazy("camera", "removed")
 
 
 def _all_directions_in_range() -> RawSQL:
@@ -86,59 +91,78 @@ class Camera(models.Model):
     """One surveillance device (or one mast carrying several, see ``directions``)."""
 
     # Indexed by camera_source_status (source first); no index of its own.
-    source = models.CharField(max_length=16, choices=Source.choices)
-    osm_type = models.CharField(max_length=8, choices=OsmType.choices, null=True, blank=True)
-    osm_id = models.BigIntegerField(null=True, blank=True)
-    osm_version = models.PositiveIntegerField(null=True, blank=True)
-    location = models.PointField(srid=4326)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    osm_type = models.CharField(
+        _("OSM type"), max_length=8, choices=OsmType.choices, null=True, blank=True
+    )
+    osm_id = models.BigIntegerField(_("OSM id"), null=True, blank=True)
+    osm_version = models.PositiveIntegerField(_("OSM version"), null=True, blank=True)
+    location = models.PointField(_("location"), srid=4326)
     # The same position as PostgreSQL's own point, kept by PostgreSQL: boxes are answered
     # exactly from its index alone (mapping/plane_point.py says why).
     position = models.GeneratedField(
         expression=PlanePoint(F("location")), output_field=PlanePointField(), db_persist=True
     )
 
-    surveillance = models.CharField(max_length=16, choices=Surveillance.choices, blank=True)
-    surveillance_type = models.CharField(
-        max_length=24, choices=SurveillanceType.choices, blank=True
+    surveillance = models.CharField(
+        _("surveillance"), max_length=16, choices=Surveillance.choices, blank=True
     )
-    zone = models.CharField(max_length=64, blank=True)
-    camera_type = models.CharField(max_length=16, choices=CameraType.choices, blank=True)
-    mount = models.CharField(max_length=32, blank=True)
+    surveillance_type = models.CharField(
+        _("surveillance type"), max_length=24, choices=SurveillanceType.choices, blank=True
+    )
+    zone = models.CharField(_("zone"), max_length=64, blank=True)
+    camera_type = models.CharField(
+        _("camera type"), max_length=16, choices=CameraType.choices, blank=True
+    )
+    mount = models.CharField(_("mount"), max_length=32, blank=True)
     directions = ArrayField(
         models.FloatField(),
+        verbose_name=_("directions"),
         default=list,
         blank=True,
-        help_text="Degrees clockwise from north, one per camera on this node.",
+        help_text=_("Degrees clockwise from north, one per camera on this node."),
     )
     tilt = models.FloatField(
-        null=True, blank=True, help_text="Degrees below the horizontal (positive looks down)."
+        _("tilt"),
+        null=True,
+        blank=True,
+        help_text=_("Degrees below the horizontal (positive looks down)."),
     )
-    height = models.FloatField(null=True, blank=True, help_text="Metres above the ground.")
-    operator = models.CharField(max_length=255, blank=True)
-    operator_type = models.CharField(max_length=64, blank=True)
+    height = models.FloatField(
+        _("height"), null=True, blank=True, help_text=_("Metres above the ground.")
+    )
+    operator = models.CharField(_("operator"), max_length=255, blank=True)
+    operator_type = models.CharField(_("operator type"), max_length=64, blank=True)
     capabilities = ArrayField(
-        models.CharField(max_length=24, choices=Capability.choices), default=list, blank=True
+        models.CharField(max_length=24, choices=Capability.choices),
+        verbose_name=_("capabilities"),
+        default=list,
+        blank=True,
     )
-    vendor = models.CharField(max_length=255, blank=True)
-    name = models.CharField(max_length=255, blank=True)
-    ref = models.CharField(max_length=255, blank=True)
-    fixme = models.TextField(blank=True)
-    check_date = models.DateField(null=True, blank=True, help_text="OSM check_date/survey:date.")
+    vendor = models.CharField(_("vendor"), max_length=255, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    ref = models.CharField(_("reference"), max_length=255, blank=True)
+    fixme = models.TextField(_("fixme"), blank=True)
+    check_date = models.DateField(
+        _("check date"), null=True, blank=True, help_text=_("OSM check_date/survey:date.")
+    )
 
     status = models.CharField(
-        max_length=16, choices=CameraStatus.choices, default=CameraStatus.ACTIVE
+        _("status"), max_length=16, choices=CameraStatus.choices, default=CameraStatus.ACTIVE
     )
-    confirmations = models.PositiveIntegerField(default=0)
-    last_checked = models.DateTimeField(null=True, blank=True)
-    first_seen = models.DateTimeField(default=timezone.now)
-    last_seen = models.DateTimeField(default=timezone.now)
-    removed_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmations = models.PositiveIntegerField(_("confirmations"), default=0)
+    last_checked = models.DateTimeField(_("last checked"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, db_index=True)
 
-    tags = models.JSONField(default=dict, blank=True, help_text="Every raw OSM tag, unchanged.")
+    tags = models.JSONField(
+        _("tags"), default=dict, blank=True, help_text=_("Every raw OSM tag, unchanged.")
+    )
     # Indexed by camera_fov below, only where there is one.
     fov = models.MultiPolygonField(
-        srid=4326, null=True, blank=True, spatial_index=False, help_text="Field of view."
+        _("field of view"), srid=4326, null=True, blank=True, spatial_index=False
     )
 
     class Meta:
@@ -224,9 +248,11 @@ class Camera(models.Model):
         # Keep mapping_densitycell exact whoever writes cameras (mapping/density/triggers.py),
         # and tell cached readers the data changed (mapping/data_version.py).
         triggers = [*density_triggers(), *data_version_triggers("camera")]
+        verbose_name = _("camera")
+        verbose_name_plural = _("cameras")
 
     def __str__(self) -> str:
-        label = self.name or self.ref or self.get_surveillance_type_display() or "camera"
+        label = self.name or self.ref or self.get_surveillance_type_display() or _("camera")
         return f"{label} #{self.pk}"
 
     @property
@@ -297,52 +323,62 @@ class DataVersion(models.Model):
 
 
 class SubmissionKind(models.TextChoices):
-    NEW = "new", "new camera"
-    CHANGE = "change", "change"
-    REMOVED = "removed", "no longer here"
-    CONFIRM = "confirm", "still here"
+    NEW = "new", _("new camera")
+    CHANGE = "change", pgettext_lazy("submission kind", "change")
+    REMOVED = "removed", _("no longer here")
+    CONFIRM = "confirm", _("still here")
 
 
 class SubmissionStatus(models.TextChoices):
-    PENDING = "pending", "pending"
-    APPROVED = "approved", "approved"
-    REJECTED = "rejected", "rejected"
-    MERGED = "merged", "merged"
+    PENDING = "pending", pgettext_lazy("submission", "pending")
+    APPROVED = "approved", pgettext_lazy("submission", "approved")
+    REJECTED = "rejected", pgettext_lazy("submission", "rejected")
+    MERGED = "merged", pgettext_lazy("submission", "merged")
 
 
 class Submission(models.Model):
     """A resident's report. It never records who sent it beyond an optional pseudonym."""
 
-    kind = models.CharField(max_length=16, choices=SubmissionKind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=SubmissionKind.choices)
     camera = models.ForeignKey(
         Camera,
+        verbose_name=_("camera"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="submissions",
-        help_text="The camera concerned (change, removed, confirm) or created/merged into.",
+        help_text=_("The camera concerned (change, removed, confirm) or created/merged into."),
     )
-    location = models.PointField(srid=4326, null=True, blank=True)
-    attributes = models.JSONField(default=dict, blank=True)
-    note = models.TextField(blank=True, max_length=2000)
-    pseudonym = models.CharField(max_length=64, blank=True)
-    warnings = models.JSONField(default=list, blank=True)
-    duplicate_candidates = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    location = models.PointField(_("location"), srid=4326, null=True, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    pseudonym = models.CharField(_("pseudonym"), max_length=64, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    duplicate_candidates = ArrayField(
+        models.BigIntegerField(), verbose_name=_("possible duplicates"), default=list, blank=True
+    )
     status = models.CharField(
+        _("status"),
         max_length=16,
         choices=SubmissionStatus.choices,
         default=SubmissionStatus.PENDING,
         db_index=True,
     )
     moderator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("moderator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
     )
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=SubmissionKind.values), name="submission_kind_valid"
@@ -357,26 +393,40 @@ class Submission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.status}) #{self.pk}"
+        return f"{self.get_kind_display()} ({self.get_status_display()}) #{self.pk}"
 
 
 class CameraPhoto(models.Model):
     """A re-encoded photo without metadata, stored under a random name."""
 
     camera = models.ForeignKey(
-        Camera, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+        Camera,
+        verbose_name=_("camera"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
     )
     submission = models.ForeignKey(
-        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+        Submission,
+        verbose_name=_("submission"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="photos",
     )
-    image = models.ImageField(upload_to="photos/", width_field="width", height_field="height")
-    thumbnail = models.ImageField(upload_to="thumbnails/")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    image = models.ImageField(
+        _("image"), upload_to="photos/", width_field="width", height_field="height"
+    )
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="thumbnails/")
+    width = models.PositiveIntegerField(_("width"), default=0)
+    height = models.PositiveIntegerField(_("height"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("camera photo")
+        verbose_name_plural = _("camera photos")
         constraints = [
             models.CheckConstraint(
                 condition=Q(camera__isnull=False) | Q(submission__isnull=False),
@@ -388,20 +438,34 @@ class CameraPhoto(models.Model):
 class StreetSegment(models.Model):
     """An edge of the walk graph between two junctions, ready for pgRouting."""
 
-    way_id = models.BigIntegerField(db_index=True, help_text="OSM way this segment was cut from.")
-    source = models.BigIntegerField(db_index=True, help_text="pgRouting source: OSM node id.")
-    target = models.BigIntegerField(db_index=True, help_text="pgRouting target: OSM node id.")
-    geom = models.LineStringField(srid=4326)
-    length_m = models.FloatField(help_text="Geodesic length in metres.")
-    highway = models.CharField(max_length=32, blank=True)
-    name = models.CharField(max_length=255, blank=True)
-    exposed_m = models.FloatField(default=0.0, help_text="Metres inside any field of view.")
-    weighted_exposure = models.FloatField(
-        default=0.0, help_text="Watched metres weighted by camera capabilities."
+    way_id = models.BigIntegerField(
+        _("OSM way"), db_index=True, help_text=_("OSM way this segment was cut from.")
     )
-    camera_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    source = models.BigIntegerField(
+        _("start node"), db_index=True, help_text=_("pgRouting source: OSM node id.")
+    )
+    target = models.BigIntegerField(
+        _("end node"), db_index=True, help_text=_("pgRouting target: OSM node id.")
+    )
+    geom = models.LineStringField(_("geometry"), srid=4326)
+    length_m = models.FloatField(_("length (m)"), help_text=_("Geodesic length in metres."))
+    highway = models.CharField(_("highway"), max_length=32, blank=True)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    exposed_m = models.FloatField(
+        _("watched (m)"), default=0.0, help_text=_("Metres inside any field of view.")
+    )
+    weighted_exposure = models.FloatField(
+        _("weighted exposure"),
+        default=0.0,
+        help_text=_("Watched metres weighted by camera capabilities."),
+    )
+    camera_ids = ArrayField(
+        models.BigIntegerField(), verbose_name=_("cameras"), default=list, blank=True
+    )
 
     class Meta:
+        verbose_name = _("street segment")
+        verbose_name_plural = _("street segments")
         constraints = [
             models.CheckConstraint(condition=Q(length_m__gte=0), name="segment_length_positive"),
             models.CheckConstraint(
@@ -426,47 +490,54 @@ class StreetSegment(models.Model):
 class Building(models.Model):
     """A building footprint; fields of view stop at its walls."""
 
-    osm_type = models.CharField(max_length=8, choices=OsmType.choices)
-    osm_id = models.BigIntegerField()
-    geom = models.MultiPolygonField(srid=4326)
+    osm_type = models.CharField(_("OSM type"), max_length=8, choices=OsmType.choices)
+    osm_id = models.BigIntegerField(_("OSM id"))
+    geom = models.MultiPolygonField(_("geometry"), srid=4326)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["osm_type", "osm_id"], name="building_unique_osm"),
         ]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
 
     def __str__(self) -> str:
-        return f"building {self.osm_type}/{self.osm_id}"
+        return _("building %(osm_type)s/%(osm_id)s") % {
+            "osm_type": self.osm_type,
+            "osm_id": self.osm_id,
+        }
 
 
 class ImportKind(models.TextChoices):
     OVERPASS = "overpass", "Overpass API"
-    FILE = "file", "file"
+    FILE = "file", _("file")
 
 
 class ImportStatus(models.TextChoices):
-    RUNNING = "running", "running"
-    SUCCEEDED = "succeeded", "succeeded"
-    FAILED = "failed", "failed"
+    RUNNING = "running", pgettext_lazy("import", "running")
+    SUCCEEDED = "succeeded", pgettext_lazy("import", "succeeded")
+    FAILED = "failed", pgettext_lazy("import", "failed")
 
 
 class ImportRun(models.Model):
     """What one import did, or why it failed. Written outside the import's transaction."""
 
-    kind = models.CharField(max_length=16, choices=ImportKind.choices)
-    bbox = models.PolygonField(srid=4326, null=True, blank=True)
-    file = models.CharField(max_length=1024, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_s = models.FloatField(null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=ImportKind.choices)
+    bbox = models.PolygonField(_("bounding box"), srid=4326, null=True, blank=True)
+    file = models.CharField(_("file"), max_length=1024, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_s = models.FloatField(_("duration (s)"), null=True, blank=True)
     status = models.CharField(
-        max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.RUNNING
     )
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ImportKind.values), name="importrun_kind_valid"
@@ -477,4 +548,8 @@ class ImportRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} import {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+        return _("%(kind)s import %(started)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "started": f"{self.started_at:%Y-%m-%d %H:%M}",
+            "status": self.get_status_display(),
+        }

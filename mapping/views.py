@@ -28,7 +28,8 @@ FOV_MIN_ZOOM = 17
 # One map glyph per kind of device (static/img/type-*.svg), see static/js/cameras.js.
 ICON_TYPES = ("fixed", "dome", "panning", "guard", "alpr", "gunshot", "unknown")
 
-# Labels in the visitor's language; the model's own labels stay English for the admin and API.
+# The map's own words for the values, in the visitor's language; the model's labels (also
+# translated) are the admin's, worded for moderators ("residents" here, "Community" there).
 SURVEILLANCE_LABELS = {
     Surveillance.PUBLIC: _("public space"),
     Surveillance.OUTDOOR: _("outdoor, private"),

@@ -16,6 +16,7 @@ from mapping.views import content_security_policy, map_config, tile_origin
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = ROOT / "locale" / "fr" / "LC_MESSAGES"
+CONTEXT_SEPARATOR = "\x04"  # between a msgctxt and its msgid in a compiled catalogue
 GETTEXT_CALL = re.compile(r"""\b(?:gettext|ngettext)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""", re.S)
 
 
@@ -68,20 +69,24 @@ def _unescape(text: str) -> str:
 
 
 def po_entries(path: Path) -> dict[str, list[str]]:
-    """msgid -> its msgstr (or plural forms) from a .po file, continuation lines joined."""
+    """msgid -> its msgstr (or plural forms) from a .po file, continuation lines joined.
+    A msgid with a context (pgettext) is keyed "context\x04msgid", as gettext stores it."""
     entries: dict[str, list[str]] = {}
     for block in path.read_text().split("\n\n"):
         fields: dict[str, str] = {}
         current = None
         for line in block.splitlines():
-            keyword = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
+            keyword = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d\])?) "(.*)"$', line)
             if keyword:
                 current = keyword.group(1)
                 fields[current] = keyword.group(2)
             elif line.startswith('"') and current:
                 fields[current] += line[1:-1]
         if fields.get("msgid"):
-            entries[_unescape(fields["msgid"])] = [
+            key = _unescape(fields["msgid"])
+            if "msgctxt" in fields:
+                key = f"{_unescape(fields['msgctxt'])}{CONTEXT_SEPARATOR}{key}"
+            entries[key] = [
                 _unescape(value)
                 for key, value in sorted(fields.items())
                 if key.startswith("msgstr")
@@ -100,7 +105,9 @@ def test_compiled_french_catalog_is_complete_and_up_to_date(domain):
     for msgid, translations in entries.items():
         assert all(translations), f"untranslated: {msgid}"
         if len(translations) == 1:
-            assert catalog.gettext(msgid) == translations[0], f"stale .mo for: {msgid}"
+            context, _, text = msgid.rpartition(CONTEXT_SEPARATOR)
+            found = catalog.pgettext(context, text) if context else catalog.gettext(text)
+            assert found == translations[0], f"stale .mo for: {msgid}"
 
 
 def test_every_string_of_the_scripts_is_in_the_french_catalog():
