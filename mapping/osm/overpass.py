@@ -14,7 +14,7 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -172,6 +172,27 @@ def _lines_wkt(lines: list[list[tuple[float, float]]]) -> str:
     return "MULTILINESTRING(" + ",".join(parts) + ")"
 
 
+def points_as_lines(
+    points: Iterable[tuple[float, float] | None],
+) -> list[list[tuple[float, float]]]:
+    """A member way's points (lon, lat) as the lines between its gaps.
+
+    None is a point `out geom(bbox)` cropped: the line stops there rather than jumping
+    over it, and a piece of a single point is no line. Shared by the JSON answer's
+    members and the XML answer's (mapping.osm.overpass_xml), so both read alike.
+    """
+    lines: list[list[tuple[float, float]]] = []
+    line: list[tuple[float, float]] = []
+    for point in [*points, None]:
+        if point is not None:
+            line.append(point)
+            continue
+        if len(line) > 1:
+            lines.append(line)
+        line = []
+    return lines
+
+
 def _member_lines(relation, way_nodes, coordinates) -> list[list[tuple[float, float]]]:
     """The lines of a relation's member ways: from the ways in the answer, or from the
     points `out geom` gives each member (null where clipped), split where one lacks."""
@@ -183,14 +204,14 @@ def _member_lines(relation, way_nodes, coordinates) -> list[list[tuple[float, fl
             for run in _runs(way_nodes[member.ref], coordinates):
                 lines.append([(lon, lat) for _, lon, lat in run])
         elif member.geometry:
-            line: list[tuple[float, float]] = []
-            for point in [*member.geometry, None]:
-                if point is not None and point.lat is not None and point.lon is not None:
-                    line.append((float(point.lon), float(point.lat)))
-                elif line:
-                    if len(line) > 1:
-                        lines.append(line)
-                    line = []
+            lines.extend(
+                points_as_lines(
+                    (float(point.lon), float(point.lat))
+                    if point is not None and point.lat is not None and point.lon is not None
+                    else None
+                    for point in member.geometry
+                )
+            )
     return lines
 
 
@@ -252,24 +273,51 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
                 BuildingElement("way", way.id, "SRID=4326;" + _lines_wkt(lines))
             )
     for relation in result.relations:
-        tags = relation.tags
-        is_building = tags.get("building", "no") != "no"
-        is_camera = tags.get("man_made") == "surveillance"
-        if not (is_building or is_camera):
+        if not is_building_or_camera(relation.tags):
             continue
-        lines = _member_lines(relation, way_nodes, coordinates)
-        if is_building and lines:
-            extract.buildings.append(
-                BuildingElement("relation", relation.id, "SRID=4326;" + _lines_wkt(lines))
-            )
-        if not is_camera:
-            continue
-        centre = _area_centroid(lines) if lines else _centre_given(relation)
-        if centre and _inside(tile, *centre):
-            extract.cameras.append(
-                CameraElement("relation", relation.id, _version(relation), *centre, dict(tags))
-            )
+        building, camera = relation_elements(
+            relation.id,
+            _version(relation),
+            dict(relation.tags),
+            _member_lines(relation, way_nodes, coordinates),
+            _centre_given(relation),
+        )
+        if building is not None:
+            extract.buildings.append(building)
+        if camera is not None and _inside(tile, camera.lon, camera.lat):
+            extract.cameras.append(camera)
     return extract
+
+
+def is_building_or_camera(tags) -> bool:
+    """Whether a relation with these tags is one the importer keeps."""
+    return tags.get("building", "no") != "no" or tags.get("man_made") == "surveillance"
+
+
+def relation_elements(
+    osm_id: int,
+    version: int | None,
+    tags: dict[str, str],
+    lines: list[list[tuple[float, float]]],
+    centre_given: tuple[float, float] | None = None,
+) -> tuple[BuildingElement | None, CameraElement | None]:
+    """The building and the camera a relation of an Overpass answer is, from its member
+    ways' lines (PostGIS builds the building's area from them, mapping.sync; a camera is
+    at the centroid of the area they close, or of the lines), or from the centre that
+    `out center` gives (None without one).
+
+    The one place both saved forms of an answer, JSON (here) and XML
+    (mapping.osm.overpass_xml), turn a relation into what is imported, so that both
+    import the same buildings and cameras.
+    """
+    building = camera = None
+    if tags.get("building", "no") != "no" and lines:
+        building = BuildingElement("relation", osm_id, "SRID=4326;" + _lines_wkt(lines))
+    if tags.get("man_made") == "surveillance":
+        centre = _area_centroid(lines) if lines else centre_given
+        if centre is not None:
+            camera = CameraElement("relation", osm_id, version, *centre, tags)
+    return building, camera
 
 
 def _cropped_points_as_gaps(body: bytes | str) -> bytes | str:

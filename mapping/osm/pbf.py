@@ -19,6 +19,7 @@ import osmium
 import shapely
 
 from mapping.bbox import BBox
+from mapping.osm import overpass_xml
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
@@ -318,17 +319,62 @@ def read_osm_file(
     try:
         header_box = _header_box(path)
         with _collector_paused():
-            if cameras_only:
-                _read_cameras(path, extract, index)
-            else:
-                _read_everything(path, extract, index)
+            try:
+                _read(path, extract, index, cameras_only)
+            except RuntimeError as error:
+                if not overpass_xml.refused_for_member_points(error):
+                    raise
+                extract = OsmExtract()
+                _read_answer_with_member_points(path, extract, index, cameras_only)
         _refuse_negative_camera_nodes(extract.cameras)
     except NegativeIdError as error:
         raise OsmFileError(f"{path}: {error}") from error
-    except RuntimeError as error:
+    except (RuntimeError, overpass_xml.AnswerNotReadable) as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))
     return extract
+
+
+def _read(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> None:
+    if cameras_only:
+        _read_cameras(path, extract, index)
+    else:
+        _read_everything(path, extract, index)
+
+
+def _read_answer_with_member_points(
+    path: Path, extract: OsmExtract, index: str, cameras_only: bool
+) -> None:
+    """An Overpass answer to `out geom` saved as XML, whose relations' members carry
+    their points: osmium refuses the file (mapping.osm.overpass_xml).
+
+    Only such a file is read this way, and only once osmium has refused it: any other
+    file is read once as before. The answer is streamed into a copy without the
+    members' points, which osmium reads as any file (nodes, ways with their points,
+    and what relations it can assemble), and the building and camera relations are
+    made from their members' points as the answer saved as JSON makes them, in place
+    of what osmium made of the same relations.
+    """
+    with TemporaryDirectory(prefix="anglemort-out-geom-") as scratch:
+        readable = Path(scratch, "answer.osm")
+        relations = overpass_xml.without_member_points(path, readable)
+        _read(readable, extract, index, cameras_only)
+    buildings, cameras = overpass_xml.relation_elements_of(relations)
+    if cameras_only:
+        buildings = []
+    _replace_relations(extract.buildings, buildings)
+    _replace_relations(extract.cameras, cameras)
+
+
+def _replace_relations(elements: list, relations: list) -> None:
+    """relations added to elements, in place of elements of the same relations."""
+    replaced = {relation.osm_id for relation in relations}
+    elements[:] = [
+        element
+        for element in elements
+        if element.osm_type != "relation" or element.osm_id not in replaced
+    ]
+    elements.extend(relations)
 
 
 def _refuse_negative_camera_nodes(cameras: list[CameraElement]) -> None:
@@ -404,9 +450,8 @@ def _ways_carry_their_points(path: Path) -> bool:
     An Overpass answer to `out geom` (overpass-turbo's default) saved as .osm has no
     node of a way: each <nd> carries lat and lon, which osmium reads, and which the
     location handler would overwrite with the places of nodes the file lacks. (Its
-    relations' members carry their points in a way osmium does not read: a building or
-    camera mapped as a relation is missing from such a file; the answer saved as JSON
-    has them, mapping.osm.overpass.)
+    relations' members carry their points in a way osmium refuses: such a file is read
+    from a copy without them, _read_answer_with_member_points.)
     """
     for way in osmium.FileProcessor(str(path), osmium.osm.osm_entity_bits.WAY):
         if len(way.nodes):

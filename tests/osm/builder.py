@@ -6,8 +6,12 @@ Paris, the demo data is Helsinki), so assertions can be scoped to its box.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import osmium
 
@@ -91,3 +95,169 @@ class OsmBuilder:
         finally:
             writer.close()
         return path
+
+
+Point = tuple[float, float] | None  # lon, lat; None where `out geom(bbox)` cropped the node
+
+
+@dataclass
+class OutGeomAnswer:
+    """An Overpass answer to `out geom` (`out meta geom` with meta), written as the server
+    writes it in XML (.osm) or in JSON: no node of a way, each way and each member way of
+    a relation carrying its points, a cropped point an empty <nd/> or a null.
+    """
+
+    meta: bool = False
+    box: BBox = TESTVILLE_BBOX
+    nodes: list[tuple[int, tuple[float, float], dict]] = field(default_factory=list)
+    ways: list[tuple[int, list[tuple[int, Point]], dict]] = field(default_factory=list)
+    relations: list[tuple[int, list[tuple[str, int, str, list[Point]]], dict]] = field(
+        default_factory=list
+    )
+
+    def node(self, osm_id: int, lonlat: tuple[float, float], tags: dict):
+        self.nodes.append((osm_id, lonlat, tags))
+        return self
+
+    def way(self, osm_id: int, nodes: list[tuple[int, Point]], tags: dict):
+        """nodes: (node id, its point or None where cropped)."""
+        self.ways.append((osm_id, nodes, tags))
+        return self
+
+    def relation(self, osm_id: int, members: list[tuple[str, int, str, list[Point]]], tags: dict):
+        """members: (type, ref, role, points); a way member's points, [] for other types."""
+        self.relations.append((osm_id, members, tags))
+        return self
+
+    def _version(self, osm_id: int) -> int | None:
+        return osm_id % 7 + 1 if self.meta else None
+
+    def write_xml(self, path: Path) -> Path:
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<osm version="0.6" generator="Overpass API 0.7.62.1 084b4234">',
+            "<note>The data included in this document is from www.openstreetmap.org. "
+            "The data is made available under ODbL.</note>",
+            '<meta osm_base="2024-05-01T10:00:00Z"/>',
+            "",
+            f'  <bounds minlat="{self.box.min_lat:.7f}" minlon="{self.box.min_lon:.7f}" '
+            f'maxlat="{self.box.max_lat:.7f}" maxlon="{self.box.max_lon:.7f}"/>',
+            "",
+        ]
+        for osm_id, (lon, lat), tags in self.nodes:
+            lines.append(
+                f'  <node id="{osm_id}" lat="{lat:.7f}" lon="{lon:.7f}"{self._meta(osm_id)}>'
+            )
+            lines += [*_xml_tags(tags), "  </node>"]
+        for osm_id, nodes, tags in self.ways:
+            lines.append(f'  <way id="{osm_id}"{self._meta(osm_id)}>')
+            lines += _xml_bounds([point for _, point in nodes])
+            for ref, point in nodes:
+                place = f' lat="{point[1]:.7f}" lon="{point[0]:.7f}"' if point else ""
+                lines.append(f'    <nd ref="{ref}"{place}/>')
+            lines += [*_xml_tags(tags), "  </way>"]
+        for osm_id, members, tags in self.relations:
+            lines.append(f'  <relation id="{osm_id}"{self._meta(osm_id)}>')
+            lines += _xml_bounds([p for *_, points in members for p in points])
+            for kind, ref, role, points in members:
+                member = f'    <member type="{kind}" ref="{ref}" role="{role}"'
+                if not any(points):
+                    lines.append(member + "/>")
+                    continue
+                lines.append(member + ">")
+                for point in points:
+                    place = f' lat="{point[1]:.7f}" lon="{point[0]:.7f}"' if point else ""
+                    lines.append(f"      <nd{place}/>")
+                lines.append("    </member>")
+            lines += [*_xml_tags(tags), "  </relation>"]
+        lines += ["", "</osm>", ""]
+        _write(path, "\n".join(lines))
+        return path
+
+    def write_json(self, path: Path) -> Path:
+        elements: list[dict] = []
+        for osm_id, (lon, lat), tags in self.nodes:
+            elements.append(
+                {"type": "node", "id": osm_id, **self._json_meta(osm_id), "lat": _fixed(lat),
+                 "lon": _fixed(lon), "tags": tags}
+            )  # fmt: skip
+        for osm_id, nodes, tags in self.ways:
+            points = [point for _, point in nodes]
+            elements.append(
+                {"type": "way", "id": osm_id, **self._json_meta(osm_id),
+                 **_json_bounds(points), "nodes": [ref for ref, _ in nodes],
+                 "geometry": [_json_point(point) for point in points], "tags": tags}
+            )  # fmt: skip
+        for osm_id, members, tags in self.relations:
+            written = []
+            for kind, ref, role, points in members:
+                member = {"type": kind, "ref": ref, "role": role}
+                if any(points):
+                    member["geometry"] = [_json_point(point) for point in points]
+                written.append(member)
+            elements.append(
+                {"type": "relation", "id": osm_id, **self._json_meta(osm_id),
+                 **_json_bounds([p for *_, points in members for p in points]),
+                 "members": written, "tags": tags}
+            )  # fmt: skip
+        answer = {"version": 0.6, "generator": "Overpass API 0.7.62.1 084b4234",
+                  "osm3s": {"timestamp_osm_base": "2024-05-01T10:00:00Z"}, "elements": elements}  # fmt: skip
+        _write(path, json.dumps(answer, indent=1))
+        return path
+
+    def _meta(self, osm_id: int) -> str:
+        version = self._version(osm_id)
+        if version is None:
+            return ""
+        return (
+            f' version="{version}" timestamp="2024-04-01T08:00:00Z" changeset="1" uid="1" user="a"'
+        )
+
+    def _json_meta(self, osm_id: int) -> dict:
+        version = self._version(osm_id)
+        if version is None:
+            return {}
+        return {"timestamp": "2024-04-01T08:00:00Z", "version": version, "changeset": 1,
+                "user": "a", "uid": 1}  # fmt: skip
+
+
+def _fixed(value: float) -> float:
+    """A coordinate as Overpass prints it: seven decimals."""
+    return float(f"{value:.7f}")
+
+
+def _json_point(point: Point) -> dict | None:
+    return None if point is None else {"lat": _fixed(point[1]), "lon": _fixed(point[0])}
+
+
+def _json_bounds(points: list[Point]) -> dict:
+    located = [point for point in points if point]
+    if not located:
+        return {}
+    lons, lats = [p[0] for p in located], [p[1] for p in located]
+    return {"bounds": {"minlat": _fixed(min(lats)), "minlon": _fixed(min(lons)),
+                       "maxlat": _fixed(max(lats)), "maxlon": _fixed(max(lons))}}  # fmt: skip
+
+
+def _xml_bounds(points: list[Point]) -> list[str]:
+    bounds = _json_bounds(points).get("bounds")
+    if bounds is None:
+        return []
+    return [
+        f'    <bounds minlat="{bounds["minlat"]:.7f}" minlon="{bounds["minlon"]:.7f}" '
+        f'maxlat="{bounds["maxlat"]:.7f}" maxlon="{bounds["maxlon"]:.7f}"/>'
+    ]
+
+
+def _xml_tags(tags: dict) -> list[str]:
+    return [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+
+
+def _write(path: Path, text: str) -> None:
+    """Compressed as its suffix says (.bz2 or .gz), as osmium reads it."""
+    data = text.encode()
+    if path.suffix == ".bz2":
+        data = bz2.compress(data)
+    elif path.suffix == ".gz":
+        data = gzip.compress(data)
+    path.write_bytes(data)
