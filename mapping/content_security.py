@@ -6,9 +6,9 @@ from ContentSecurityPolicyMiddleware:
 - Admin pages (moderators' sessions are the prize there): scripts only from our origin or
   carrying this response's nonce, styles only from our origin, images from us, data: and
   the tile server (django-leaflet's map widget). Django 5.2's admin templates put no
-  script or style inline; django-leaflet's widget renders two inline scripts, which carry
-  the nonce: its admin reads ``request.csp_nonce`` (django-csp's name), set here. Leaflet
-  positions its panes through element.style, which a policy does not govern.
+  script or style inline; django-leaflet's widget renders two inline scripts a map,
+  which carry the nonce: its admin reads ``request.csp_nonce`` (django-csp's name), set
+  here. Leaflet positions its panes through element.style, which no policy governs.
 - Other HTML (DRF's browsable API, the API docs, error pages): scripts from our origin
   only, but inline styles allowed, as DRF's templates and Swagger UI's carry style
   attributes and a <style> block that we would have to copy to change.
