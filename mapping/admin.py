@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
 
-from mapping.admin_moderation import SubmissionAdmin, thumbnail_html
+from mapping.admin_moderation import PhotoMedia, SubmissionAdmin, thumbnail_html
 from mapping.models import Building, Camera, CameraPhoto, ImportRun, StreetSegment, Submission
 
 
@@ -19,6 +19,7 @@ class CameraPhotoInline(admin.TabularInline):
     extra = 0
     fields = ("preview", "width", "height", "submission", "created_at")
     readonly_fields = fields
+    Media = PhotoMedia
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

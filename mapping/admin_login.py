@@ -3,7 +3,9 @@
 Within ADMIN_LOGIN_WINDOW_S, a client may fail ADMIN_LOGIN_FAILURES_PER_CLIENT times and a
 username ADMIN_LOGIN_FAILURES_PER_USERNAME times (from any number of clients); the next
 attempt is answered 429 with Retry-After, and its password is not even checked, so a right
-one is refused too. A login that succeeds clears both counts.
+one is refused too. A login that succeeds clears both counts. Wrong old passwords on the
+admin's password change form count as failures of the user's username
+(mapping/admin_password.py).
 
 The client is counted as the submission throttle counts it (api/clients.py): its address
 (or IPv6 /64) as REMOTE_ADDR or the trusted proxies give it. Each count is kept in the
@@ -30,6 +32,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import ngettext
 
 from api.clients import client_address, client_bucket, keyed_hash
@@ -80,11 +83,18 @@ def counters(request) -> list[Counter]:
         found.append(
             Counter("client", _client_key(bucket), settings.ADMIN_LOGIN_FAILURES_PER_CLIENT)
         )
-    username = normalized_username(request.POST.get("username", ""))
-    if username and settings.ADMIN_LOGIN_FAILURES_PER_USERNAME > 0:
-        limit = settings.ADMIN_LOGIN_FAILURES_PER_USERNAME
-        found.append(Counter("username", _username_key(username), limit))
+    found.extend(username_counters(request.POST.get("username", "")))
     return found
+
+
+def username_counters(raw_username: str, kind: str = "username") -> list[Counter]:
+    """A username's count, shared by the login and the password change form
+    (mapping/admin_password.py): both are guesses at one password."""
+    username = normalized_username(raw_username)
+    if not username or settings.ADMIN_LOGIN_FAILURES_PER_USERNAME <= 0:
+        return []
+    limit = settings.ADMIN_LOGIN_FAILURES_PER_USERNAME
+    return [Counter(kind, _username_key(username), limit)]
 
 
 def _recent_failures(counter: Counter, now: float) -> list[float]:
@@ -151,7 +161,8 @@ class LimitedAdminAuthenticationForm(AdminAuthenticationForm):
 
 
 class LoginLimitedAdminSite(admin.AdminSite):
-    """Django's admin site, whose login counts failures (mapping.admin_apps installs it)."""
+    """Django's admin site, whose login counts failures, as its password change form counts
+    wrong old passwords (mapping.admin_apps installs it)."""
 
     login_form = LimitedAdminAuthenticationForm
 
@@ -173,3 +184,17 @@ class LoginLimitedAdminSite(admin.AdminSite):
         if response.status_code == 302:
             forget(limited)
         return response
+
+    def password_change(self, request, extra_context=None):
+        """Django's own, with the view that counts wrong old passwords."""
+        # Imported here: mapping.admin_password imports this module.
+        from mapping.admin_password import LimitedPasswordChangeView
+
+        defaults = {
+            "success_url": reverse("admin:password_change_done", current_app=self.name),
+            "extra_context": {**self.each_context(request), **(extra_context or {})},
+        }
+        if self.password_change_template is not None:
+            defaults["template_name"] = self.password_change_template
+        request.current_app = self.name
+        return LimitedPasswordChangeView.as_view(**defaults)(request)

@@ -48,12 +48,19 @@ ALWAYS_READONLY = (
 )
 
 
+class PhotoMedia:
+    """The thumbnails' size (static/css/admin.css): a class, not a style attribute, which
+    the admin's Content-Security-Policy refuses. Added to the inlines' own media."""
+
+    css = {"all": ["css/admin.css"]}
+
+
 def thumbnail_html(photo: CameraPhoto) -> str:
     if not photo.thumbnail:
         return "-"
     return format_html(
-        '<a href="{}" target="_blank" rel="noopener"><img src="{}" alt="" '
-        'style="max-height:160px;max-width:240px"></a>',
+        '<a href="{}" target="_blank" rel="noopener">'
+        '<img src="{}" alt="" class="photo-thumbnail"></a>',
         photo.image.url,
         photo.thumbnail.url,
     )
@@ -66,6 +73,7 @@ class SubmissionPhotoInline(admin.TabularInline):
     fields = ("preview", "width", "height", "camera", "created_at")
     readonly_fields = fields
     can_delete = True  # an unsuitable photo (a face, a licence plate) can be removed
+    Media = PhotoMedia
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # photos arrive with the submission, re-encoded; never raw from here

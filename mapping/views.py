@@ -7,8 +7,6 @@ the visitor's language) so the scripts never hard-code what settings decide.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from mapping.content_security import policy, tile_origin
 from mapping.density.cells import AGGREGATE_MAX_ZOOM
 from mapping.models import CameraType, Capability, Source, Surveillance, SurveillanceType
 
@@ -76,19 +75,6 @@ ADD_MOUNTS = [
 
 def _choices(labels: dict) -> list[dict[str, str]]:
     return [{"value": str(value), "label": str(label)} for value, label in labels.items()]
-
-
-def tile_origin(tile_url: str) -> str:
-    """The origin a Content-Security-Policy must allow for the tile template URL.
-
-    A ``{s}`` sub-domain placeholder becomes a wildcard; a relative URL (a tile we
-    serve ourselves, as in the tests) needs nothing beyond 'self'.
-    """
-    parts = urlsplit(tile_url)
-    if not parts.scheme or not parts.netloc:
-        return ""
-    host = parts.netloc.replace("{s}", "*")
-    return f"{parts.scheme}://{host}"
 
 
 def map_config() -> dict:
@@ -151,17 +137,4 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 def content_security_policy(tiles: str) -> str:
     """Same-origin only, images also from the tile server; blob: for photo previews."""
-    images = " ".join(part for part in ("'self'", "data:", "blob:", tiles) if part)
-    return "; ".join(
-        [
-            "default-src 'self'",
-            f"img-src {images}",
-            "style-src 'self' 'unsafe-inline'",
-            "script-src 'self'",
-            "connect-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+    return policy(styles=("'unsafe-inline'",), images=("blob:", tiles))
