@@ -125,7 +125,7 @@ def test_the_moderation_pages_have_the_admin_policy(admin_client):
         "/admin/mapping/submission/",
         {"action": "reject_selected", ACTION_CHECKBOX_NAME: [submission.pk]},
     )
-    assert "Reject these submissions?" in assert_admin_policy(reject)
+    assert "Reject this submission? Its photos will be deleted." in assert_admin_policy(reject)
 
 
 def test_other_html_pages_get_the_general_policy(admin_client, client):

@@ -174,7 +174,7 @@ def test_the_admin_works_under_its_policy_and_the_map_widget_starts(
     page.get_by_role("button", name="Go").click()
     page.get_by_label("Reason").fill("Not a camera: a lamp.")
     page.get_by_role("button", name="Reject").click()
-    page.locator(".messagelist").get_by_text("1 submission(s) rejected.").wait_for()
+    page.locator(".messagelist").get_by_text("1 submission rejected.").wait_for()
     assert_clean(page, "rejecting from the queue")
 
     open_admin(page, "/admin/password_change/")
