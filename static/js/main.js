@@ -14,6 +14,7 @@ import { keepInView } from "./visible.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { Panel } from "./panel.js";
 import { RoutePlanner } from "./route.js";
+import { wireSkipLink } from "./skiplink.js";
 import { AddCamera } from "./submit.js";
 
 const L = window.L;
@@ -53,6 +54,7 @@ const legendCameras = document.querySelector('[data-legend="cameras"]');
 const legendDensity = document.querySelector('[data-legend="density"]');
 const toolButtons = [...document.querySelectorAll(".tool[data-tool]")];
 const panel = new Panel(document.getElementById("panel"), toolButtons);
+wireSkipLink(document.querySelector(".skip-link"), panel, toolButtons);
 
 const cameras = new CameraLayer(map, { onSelect: selectCamera });
 const density = new DensityLayer(map, {
