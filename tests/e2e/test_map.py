@@ -237,7 +237,7 @@ def test_exploring_the_map_markers_panel_filters_export_and_density(map_session,
     map_session.screenshot("density")
 
     while map_session.wait_for_map()["layer"] != "cameras":
-        page.get_by_role("button", name="Zoom in").click()
+        map_session.zoom_in()
     assert page.locator('[data-legend="cameras"]').is_visible()
 
 
@@ -332,7 +332,7 @@ def test_street_level_counts_in_squares_where_markers_would_not_fit(map_session,
     page.get_by_role("button", name="Close the panel").click()
 
     while map_session.wait_for_map()["layer"] != "cameras":
-        page.get_by_role("button", name="Zoom in").click()
+        map_session.zoom_in()
     state = map_session.wait_for_map("cameras")
     zoom = int(state["zoom"])
     markers = last_request(map_session, "/api/cameras/")
