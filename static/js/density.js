@@ -38,6 +38,29 @@ function answerKey(bbox, zoom, filters) {
   return JSON.stringify([bbox, zoom, filters]);
 }
 
+// A density cell drawn at zoom z is a map tile of zoom z + 3 (mapping/density/cells.py).
+const CELL_LEVELS_BELOW_ZOOM = 3;
+
+/** [west, south, east, north] of a MINLON,MINLAT,MAXLON,MAXLAT text. */
+function boxOf(bboxText) {
+  return bboxText.split(",").map(Number);
+}
+
+/**
+ * The cameras of an area (`bboxText`, made of whole map tiles of `tileZoom`) that a fetch()
+ * answer tells, or null when it cannot: other filters, an area it does not wholly cover,
+ * or cells larger than those tiles (a cell across the area's edge would count cameras
+ * outside it). Cells nesting in its tiles add up to the area's count exactly.
+ */
+export function countFrom(answer, bboxText, tileZoom, filters) {
+  if (!answer || answer.filters !== JSON.stringify(filters)) return null;
+  if (answer.zoom + CELL_LEVELS_BELOW_ZOOM < tileZoom) return null;
+  const [west, south, east, north] = boxOf(bboxText);
+  const [aWest, aSouth, aEast, aNorth] = boxOf(answer.bbox);
+  if (west < aWest || south < aSouth || east > aEast || north > aNorth) return null;
+  return cellsInside(answer, L.latLngBounds([south, west], [north, east])).total;
+}
+
 /** The cells of a fetch() answer lying in `bounds` (Leaflet), and their total. */
 export function cellsInside(answer, bounds) {
   const cells = answer.cells.filter((feature) => bounds.contains(cellCentre(feature)));
@@ -70,6 +93,9 @@ export class DensityLayer {
     this.abort = null;
     this.cellCount = 0;
     this.total = 0;
+    // The fetch() answer drawn (none once cleared): what it tells of the cameras of an area
+    // (countFrom) spares the street level a question.
+    this.answer = null;
   }
 
   async load(bbox, zoom, filters) {
@@ -94,11 +120,20 @@ export class DensityLayer {
     const cells = (collection.features || []).filter((feature) => cellCount(feature) > 0);
     const total = cells.reduce((sum, feature) => sum + cellCount(feature), 0);
     const filtered = Object.values(filters || {}).some((value) => value);
-    return { key: answerKey(bbox, zoom, filters), cells, total, filtered };
+    return {
+      key: answerKey(bbox, zoom, filters),
+      bbox,
+      zoom,
+      filters: JSON.stringify(filters),
+      cells,
+      total,
+      filtered,
+    };
   }
 
   /** Draw an answer of fetch(). */
   show(answer) {
+    this.answer = answer;
     this.loaded = answer.key;
     this.filtered = answer.filtered;
     this.render(answer.cells);
@@ -174,6 +209,7 @@ export class DensityLayer {
   clear() {
     if (this.abort) this.abort.abort();
     this.loaded = null;
+    this.answer = null;
     this.layer.clearLayers();
     this.cellCount = 0;
     this.total = 0;

@@ -5,7 +5,7 @@
 // exports.
 import { CAMERA_PAD, CameraLayer, loadGlyphs } from "./cameras.js";
 import { config } from "./config.js";
-import { cellsInside, DensityLayer } from "./density.js";
+import { cellsInside, countFrom, DensityLayer } from "./density.js";
 import { CameraPanel } from "./details.js";
 import { updateExportLinks } from "./exporter.js";
 import { Filters } from "./filters.js";
@@ -14,6 +14,8 @@ import { keepInView } from "./visible.js";
 import { formatNumber, gettext, interpolate, ngettext } from "./i18n.js";
 import { Panel } from "./panel.js";
 import { RoutePlanner } from "./route.js";
+import { wireSkipLink } from "./skiplink.js";
+import { firstQuestion } from "./streetplan.js";
 import { AddCamera } from "./submit.js";
 
 const L = window.L;
@@ -53,6 +55,7 @@ const legendCameras = document.querySelector('[data-legend="cameras"]');
 const legendDensity = document.querySelector('[data-legend="density"]');
 const toolButtons = [...document.querySelectorAll(".tool[data-tool]")];
 const panel = new Panel(document.getElementById("panel"), toolButtons);
+wireSkipLink(document.querySelector(".skip-link"), panel, toolButtons);
 
 const cameras = new CameraLayer(map, { onSelect: selectCamera });
 const density = new DensityLayer(map, {
@@ -170,30 +173,51 @@ function clusterZoom(zoom) {
  * Street level: markers where the area loaded around the view holds at most
  * config.markerLimit cameras, else counts in squares ("zoom in to see each camera").
  * Thousands of overlapping markers say less than the counts, and cost the server and the
- * browser ten times more. The count comes first, from the stored per-cell sums, unless
- * the markers of this view are loaded already. At the deepest zoom there is no zooming in
- * to see them: markers, however many.
+ * browser ten times more. The markers are asked for first, their first page's count
+ * deciding, unless the area may be crowded (streetplan.js): then the count comes first,
+ * from the stored per-cell sums. At the deepest zoom there is no zooming in to see them:
+ * markers, however many.
  */
 async function showStreetLevel(filterValues, current) {
   const zoom = map.getZoom();
   const view = map.getBounds();
   const withFov = zoom >= config.fovMinZoom;
-  if (!cameras.covers(view, filterValues, withFov) && zoom < config.maxZoom) {
-    const padded = tileAligned(view.pad(CAMERA_PAD));
-    const key = JSON.stringify([filterValues, zoom]);
-    // Squares loaded at this zoom serve a view they cover while those inside the area it
-    // would load still add up to more than the limit (they nest in its tiles: an exact
-    // sum, and a lower bound of that area's count); else its own count is asked.
-    let answer = clusters?.key === key && clusters.bounds.contains(view) ? clusters.answer : null;
-    if (answer === null || cellsInside(answer, padded).total <= config.markerLimit) {
-      answer = await countOrNull(bboxForView(padded).text, clusterZoom(zoom), filterValues);
-      if (!current()) return;
-      clusters = answer && { key, bounds: padded, answer };
-    }
-    if (answer && cellsInside(answer, padded).total > config.markerLimit) {
-      showClusters(answer);
-      return;
-    }
+  if (cameras.covers(view, filterValues, withFov) || zoom >= config.maxZoom) {
+    clusters = null;
+    await showCameras(filterValues, current, withFov);
+    return;
+  }
+  const padded = tileAligned(view.pad(CAMERA_PAD));
+  const bboxText = bboxForView(padded).text;
+  const key = JSON.stringify([filterValues, zoom]);
+  // Squares loaded at this zoom serve a view they cover while those inside the area it
+  // would load still add up to more than the limit (they nest in its tiles: an exact sum,
+  // and a lower bound of that area's count).
+  if (
+    clusters?.key === key &&
+    clusters.bounds.contains(view) &&
+    cellsInside(clusters.answer, padded).total > config.markerLimit
+  ) {
+    showClusters(clusters.answer);
+    return;
+  }
+  const question = firstQuestion({
+    known: countFrom(density.answer, bboxText, zoom, filterValues),
+    crowdedBefore: clusters !== null,
+    markerLimit: config.markerLimit,
+    pageSize: config.pageSize,
+    firstPageSize: config.firstPageSize,
+  });
+  if (question.markers) {
+    const drawn = await showCameras(filterValues, current, withFov, question.markers);
+    if (drawn || !current()) return;
+  }
+  const answer = await countOrNull(bboxText, clusterZoom(zoom), filterValues);
+  if (!current()) return;
+  if (answer && cellsInside(answer, padded).total > config.markerLimit) {
+    clusters = { key, bounds: padded, answer };
+    showClusters(answer);
+    return;
   }
   clusters = null;
   await showCameras(filterValues, current, withFov);
@@ -229,15 +253,20 @@ function showClusters(answer) {
   publishState("clusters", density.cellCount);
 }
 
-async function showCameras(filterValues, current, withFov) {
+/**
+ * The markers of the view (`pages`: CameraLayer.load's firstPageSize and limit); false when
+ * the area holds more than the limit (nothing drawn, what was shown stays) or the view moved.
+ */
+async function showCameras(filterValues, current, withFov, pages = {}) {
+  const drawn = await cameras.load(map.getBounds(), filterValues, withFov, {
+    bboxText: (bounds) => bboxForView(bounds).text,
+    align: tileAligned,
+    ...pages,
+  });
+  if (!drawn || !current()) return false;
   legendCameras.hidden = false;
   legendDensity.hidden = true;
   density.clear();
-  await cameras.load(map.getBounds(), filterValues, withFov, {
-    bboxText: (bounds) => bboxForView(bounds).text,
-    align: tileAligned,
-  });
-  if (!current()) return;
   planner.showPassed((id) => !cameras.byId?.has(id)); // the markers ring the others
   const inView = cameras.countIn(map.getBounds());
   let text = interpolate(ngettext("%(n)s camera in view", "%(n)s cameras in view", inView), {
@@ -246,6 +275,7 @@ async function showCameras(filterValues, current, withFov) {
   if (cameras.truncated) text += ` · ${gettext("zoom in to see them all")}`;
   statusLine.textContent = text;
   publishState("cameras", cameras.features.length);
+  return true;
 }
 
 async function showDensity(filterValues, current) {

@@ -150,6 +150,17 @@ class MapSession:
         )
         return self.wait_for_map()
 
+    def zoom_in(self) -> dict:
+        """Click the map's "Zoom in" button and wait for the next zoom's layers.
+
+        Leaflet starts the zoom on the next animation frame: waiting for the map right after
+        the click can find the old zoom's layers ready, and a loop would click again.
+        """
+        before = self.page.evaluate("window.angleMort.map.getZoom()")
+        self.page.get_by_role("button", name="Zoom in").click()
+        self.wait_until("(zoom) => window.angleMort.map.getZoom() > zoom", before)
+        return self.wait_for_map()
+
     def click_map(self, lat: float, lon: float) -> None:
         point = self.point_of(lat, lon)
         self.page.mouse.click(point["x"], point["y"])
