@@ -136,12 +136,12 @@ def test_a_relation_whose_member_ways_are_in_the_answer_too_is_read_once(tmp_pat
 
 
 def test_a_file_without_member_points_is_read_once(town, tmp_path, monkeypatch):
-    """Only a file osmium refuses for its members' points is read a second time."""
+    """Only a file osmium refuses for its members' points or centres is read a second time."""
 
     def not_for_this_file(*args):
         raise AssertionError("read again")
 
-    monkeypatch.setattr(overpass_xml, "without_member_points", not_for_this_file)
+    monkeypatch.setattr(overpass_xml, "readable_copy", not_for_this_file)
     town.way(73, town.square(730, at(-3, -3), 0.0003), {})
     town.relation(75, [("w", 73, "outer")], {"type": "multipolygon", "man_made": "surveillance"})
 
