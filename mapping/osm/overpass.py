@@ -11,6 +11,7 @@ client-side (tags, position) before it becomes part of the extract.
 from __future__ import annotations
 
 import json
+import math
 import time
 import urllib.error
 import urllib.request
@@ -140,19 +141,54 @@ def _coordinates(result: overpy.Result) -> dict[int, tuple[float, float]]:
     }
     for way in result.ways:
         points = way.attributes.get("geometry")
-        if not isinstance(points, list) or len(points) != len(way._node_ids):
+        if not isinstance(points, list) or len(points) != len(_node_ids(way)):
             continue
-        for node_id, point in zip(way._node_ids, points, strict=True):
+        for node_id, point in zip(_node_ids(way), points, strict=True):
             if isinstance(point, dict) and "lat" in point and "lon" in point:
                 coordinates.setdefault(node_id, (float(point["lon"]), float(point["lat"])))
     return coordinates
 
 
+def _node_ids(way) -> list[int]:
+    """The way's node ids; none where `out tags center` prints none (overpy: None)."""
+    return way._node_ids or []
+
+
+def _degrees(name: str, value, limit: float) -> float:
+    if value is None:
+        raise ValueError(f"has no {name}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        raise ValueError(f"has {name} {str(value)!r}, not a number in range")
+    return number
+
+
+def centre_point(lat, lon) -> tuple[float, float]:
+    """The centre `out center` gives a way or relation (its bounding box's) as (lon, lat),
+    from the JSON's numbers or the XML's text.
+
+    ValueError (saying "has no lat", or which value is wrong) when one is missing, not a
+    number or out of range: a camera would be placed there. Shared by the JSON answer and
+    the XML one (mapping.osm.overpass_xml), so both refuse the same centres.
+    """
+    return _degrees("lon", lon, 180.0), _degrees("lat", lat, 90.0)
+
+
 def _centre_given(element) -> tuple[float, float] | None:
-    """The centre an answer to `out center` gives a way or relation: its bounding box's."""
-    if element.center_lat is None or element.center_lon is None:
+    """The centre an answer to `out center` gives a way or relation (None without one).
+
+    Checked by parse_answer, which names the answer when one is wrong.
+    """
+    if element.center_lat is None and element.center_lon is None:
         return None
-    return float(element.center_lon), float(element.center_lat)
+    kind = "way" if isinstance(element, overpy.Way) else "relation"
+    try:
+        return centre_point(element.center_lat, element.center_lon)
+    except ValueError as error:
+        raise ValueError(f"the centre of {kind} {element.id} {error}") from error
 
 
 def _runs(node_ids, coordinates) -> list[list[tuple[int, float, float]]]:
@@ -242,7 +278,7 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
     ways and buildings are kept whole, as Overpass returns them.
     """
     coordinates = _coordinates(result)
-    way_nodes = {way.id: way._node_ids for way in result.ways}
+    way_nodes = {way.id: _node_ids(way) for way in result.ways}
     extract = OsmExtract(extent=tile)
     for node in result.nodes:
         if node.tags.get("man_made") == "surveillance" and node.id in coordinates:
@@ -253,7 +289,7 @@ def result_to_extract(result: overpy.Result, tile: BBox | None = None) -> OsmExt
                 )
     for way in result.ways:
         tags = way.tags
-        runs = _runs(way._node_ids, coordinates)
+        runs = _runs(_node_ids(way), coordinates)
         if tags.get("man_made") == "surveillance":
             centre = (
                 _area_centroid([[(lon, lat) for _, lon, lat in run] for run in runs])
@@ -339,14 +375,20 @@ def _cropped_points_as_gaps(body: bytes | str) -> bytes | str:
 
 
 def parse_answer(body: bytes | str, label: str) -> overpy.Result:
-    """overpy's reader; a cut-off body or a runtime error becomes an OverpassError."""
+    """overpy's reader; a cut-off body, a runtime error or a centre that is not a place
+    (overpy reads it as a Decimal, which takes "NaN" and any number) becomes an
+    OverpassError."""
     try:
-        return overpy.Overpass().parse_json(_cropped_points_as_gaps(body))
+        result = overpy.Overpass().parse_json(_cropped_points_as_gaps(body))
+        for element in (*result.ways, *result.relations):
+            _centre_given(element)
+        return result
     except json.JSONDecodeError as error:
         raise OverpassError(f"{label}: the answer is not complete JSON ({error.msg})") from error
     except overpy.exception.OverPyException as error:
         raise OverpassError(f"{label}: the server reported an error ({error})") from error
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        # ArithmeticError: decimal.InvalidOperation, a centre overpy cannot read as a number
         raise OverpassError(f"{label}: the answer is not Overpass JSON ({error!r})") from error
 
 

@@ -1,15 +1,21 @@
-"""An Overpass answer to `out geom` saved as XML (.osm): its relations' member points.
+"""An Overpass answer saved as XML (.osm): what osmium refuses in it, and what it holds.
 
-Overpass prints each member way of a relation with the points of its nodes, a bare
-`<nd/>` where `out geom(bbox)` cropped one:
+Two output modes print what libosmium's XML parser refuses, whole file and all:
 
-    <member type="way" ref="61" role="outer"><nd lat="45.0" lon="10.0"/>...</member>
+- `out geom` prints each member way of a relation with the points of its nodes, a bare
+  `<nd/>` where `out geom(bbox)` cropped one ("No element inside <member> allowed"):
 
-libosmium's XML parser allows no element inside a member and refuses the whole file
-("No element inside <member> allowed"). One streaming pass writes the answer again
-without those points, for osmium to read as any .osm file, and keeps the lines of the
-points of the relations the importer uses (buildings, cameras); mapping.osm.overpass
-turns them into a building and a camera exactly as it does a JSON answer's.
+      <member type="way" ref="61" role="outer"><nd lat="45.0" lon="10.0"/>...</member>
+
+- `out center` prints each way and relation with the centre of its box, before its node
+  ids or members, or alone with its tags (`out tags center`): "Unknown element in
+  <way>: center".
+
+One query may print both (an `out geom` and an `out center`). One streaming pass writes
+the answer again without them, for osmium to read as any .osm file, and keeps what the
+importer needs of them: the member points of the relations it uses (buildings,
+cameras), the centres of cameras. mapping.osm.overpass turns them into buildings and
+cameras exactly as it does a JSON answer's.
 """
 
 from __future__ import annotations
@@ -24,28 +30,51 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
 from mapping.osm.extract import BuildingElement, CameraElement
-from mapping.osm.overpass import is_building_or_camera, points_as_lines, relation_elements
+from mapping.osm.overpass import (
+    centre_point,
+    is_building_or_camera,
+    points_as_lines,
+    relation_elements,
+)
 
 # What libosmium says when it meets them.
-REFUSED_BY_OSMIUM = "inside <member>"
+REFUSED_BY_OSMIUM = (
+    "inside <member>",
+    "Unknown element in <way>: center",
+    "Unknown element in <relation>: center",
+)
+SURVEILLANCE = "surveillance"
+
+Lines = list[list[tuple[float, float]]]
 
 
 class AnswerNotReadable(ValueError):
     """The answer cannot be read as XML (cut short, not XML, a point not a number)."""
 
 
-class RelationLines(NamedTuple):
-    """A building or camera relation of the answer and its member ways' lines (lon, lat)."""
+class AnswerElement(NamedTuple):
+    """A way or relation of the answer with what osmium cannot read of it: a building or
+    camera relation's member ways' lines (lon, lat), a camera's centre (lon, lat)."""
 
+    osm_type: str  # way | relation
     osm_id: int
     version: int | None
     tags: dict[str, str]
-    lines: list[list[tuple[float, float]]]
+    lines: Lines
+    centre: tuple[float, float] | None
 
 
-def refused_for_member_points(error: RuntimeError) -> bool:
-    """Whether osmium refused a file for the points inside its relations' members."""
-    return REFUSED_BY_OSMIUM in str(error)
+class GivenElements(NamedTuple):
+    """What the answer's own geometry makes, as a JSON answer's would be."""
+
+    buildings: list[BuildingElement]  # from member points: in place of osmium's
+    cameras: list[CameraElement]  # from member points: in place of osmium's
+    centred: list[CameraElement]  # at the centre given: where osmium placed none
+
+
+def refused_for_overpass_geometry(error: RuntimeError) -> bool:
+    """Whether osmium refused a file for the member points or centres Overpass prints."""
+    return any(refusal in str(error) for refusal in REFUSED_BY_OSMIUM)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -90,9 +119,9 @@ def _point(nd: ElementTree.Element) -> tuple[float, float] | None:
     return _coordinate(lon, 180.0), _coordinate(lat, 90.0)
 
 
-def _take_member_points(relation: ElementTree.Element) -> list[list[tuple[float, float]]]:
+def _take_member_points(relation: ElementTree.Element) -> Lines:
     """The lines of the relation's member ways' points, each member emptied of them."""
-    lines: list[list[tuple[float, float]]] = []
+    lines: Lines = []
     for member in relation.iter("member"):
         if len(member) == 0:
             continue
@@ -103,18 +132,42 @@ def _take_member_points(relation: ElementTree.Element) -> list[list[tuple[float,
     return lines
 
 
-def _relation_lines(
-    relation: ElementTree.Element, lines: list[list[tuple[float, float]]]
-) -> RelationLines | None:
-    """The relation with its lines when it is a building or a camera (None otherwise)."""
-    tags = {tag.get("k", ""): tag.get("v", "") for tag in relation.findall("tag")}
-    if not is_building_or_camera(tags):
+def _take_centre(element: ElementTree.Element) -> tuple[float, float] | None:
+    """The centre `out center` gives the way or relation (None without one), taken out."""
+    given = element.find("center")
+    if given is None:
         return None
-    osm_id, version = relation.get("id", ""), relation.get("version", "")
+    element.remove(given)
+    try:
+        return centre_point(given.get("lat"), given.get("lon"))
+    except ValueError as error:
+        raise AnswerNotReadable(
+            f"the centre of {element.tag} {element.get('id', '')} {error}"
+        ) from error
+
+
+def _answer_element(
+    element: ElementTree.Element, lines: Lines, centre: tuple[float, float] | None
+) -> AnswerElement | None:
+    """The element with its lines and centre when the importer needs them: a building or
+    camera relation, a camera way given its centre (None otherwise)."""
+    if element.tag == "way" and centre is None:
+        return None  # osmium reads it whole
+    tags = {tag.get("k", ""): tag.get("v", "") for tag in element.findall("tag")}
+    if element.tag == "way" and tags.get("man_made") != SURVEILLANCE:
+        return None
+    if element.tag == "relation" and not is_building_or_camera(tags):
+        return None
+    osm_id, version = element.get("id", ""), element.get("version", "")
     if not osm_id.lstrip("-").isdigit():
-        raise AnswerNotReadable(f"a relation's id {osm_id!r} is not a number")
-    return RelationLines(
-        int(osm_id), int(version) if version.isdigit() and int(version) > 0 else None, tags, lines
+        raise AnswerNotReadable(f"a {element.tag}'s id {osm_id!r} is not a number")
+    return AnswerElement(
+        element.tag,
+        int(osm_id),
+        int(version) if version.isdigit() and int(version) > 0 else None,
+        tags,
+        lines,
+        centre,
     )
 
 
@@ -123,15 +176,16 @@ def _start_tag(root: ElementTree.Element) -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<{root.tag}{attributes}>\n'
 
 
-def without_member_points(source: Path, readable: Path) -> list[RelationLines]:
-    """Write source to readable without its members' points; the building and camera
-    relations with the lines of theirs.
+def readable_copy(source: Path, readable: Path) -> list[AnswerElement]:
+    """Write source to readable without its members' points and its centres; the
+    building and camera relations with the lines of theirs, the camera ways given a
+    centre, with it.
 
     Streamed: each top-level element is written and dropped once read, so memory holds
     one element, not the file. Everything else is copied as it is (header box, nodes,
-    ways with their points, the relations' members and tags).
+    ways with their points or node ids, the relations' members and tags).
     """
-    relations: list[RelationLines] = []
+    kept: list[AnswerElement] = []
     root: ElementTree.Element | None = None
     depth = 0
     with _open(source) as stream, readable.open("w", encoding="utf-8") as copy:
@@ -145,28 +199,38 @@ def without_member_points(source: Path, readable: Path) -> list[RelationLines]:
             depth -= 1
             if depth != 1 or root is None:
                 continue
-            if element.tag == "relation":
-                lines = _take_member_points(element)
-                kept = _relation_lines(element, lines)
-                if kept is not None:
-                    relations.append(kept)
+            if element.tag in ("way", "relation"):
+                centre = _take_centre(element)
+                lines = _take_member_points(element) if element.tag == "relation" else []
+                answer_element = _answer_element(element, lines, centre)
+                if answer_element is not None:
+                    kept.append(answer_element)
             element.tail = "\n"
             copy.write(ElementTree.tostring(element, encoding="unicode"))
             root.clear()
         if root is not None:
             copy.write(f"</{root.tag}>\n")
-    return relations
+    return kept
 
 
-def relation_elements_of(
-    relations: list[RelationLines],
-) -> tuple[list[BuildingElement], list[CameraElement]]:
-    """The buildings and cameras these relations are, as a JSON answer's would be."""
-    buildings, cameras = [], []
-    for relation in relations:
-        building, camera = relation_elements(*relation)
+def given_elements(kept: list[AnswerElement]) -> GivenElements:
+    """The buildings and cameras these elements are, as a JSON answer's would be.
+
+    A relation with member points is made from them (mapping.osm.overpass.
+    relation_elements), in place of what osmium assembled of its member ways. A camera
+    given only a centre is placed there, as from JSON, where osmium placed none: from
+    JSON too, the points of its nodes or member ways, when the answer holds them (`>;
+    out skel`), come before the centre.
+    """
+    given = GivenElements([], [], [])
+    for element in kept:
+        osm_id, version, tags = element.osm_id, element.version, element.tags
+        if element.osm_type == "way" and element.centre is not None:
+            given.centred.append(CameraElement("way", osm_id, version, *element.centre, tags))
+            continue
+        building, camera = relation_elements(osm_id, version, tags, element.lines, element.centre)
         if building is not None:
-            buildings.append(building)
+            given.buildings.append(building)
         if camera is not None:
-            cameras.append(camera)
-    return buildings, cameras
+            (given.cameras if element.lines else given.centred).append(camera)
+    return given

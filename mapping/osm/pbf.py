@@ -136,17 +136,19 @@ class _ExtractHandler(_CameraNodes):
         super().__init__(extract)
         self.streets_and_buildings = not cameras_only
         self.wkb = osmium.geom.WKBFactory()
-        # Ways of ours, and how many came before their first node's location was known:
-        # a few cut by the extract's edge, or nearly all in a file whose nodes come after
-        # its ways (_read_everything).
+        # Ways of ours with nodes, and how many came before their first node's location
+        # was known: a few cut by the extract's edge, or nearly all in a file whose nodes
+        # come after its ways (_read_everything). A way without nodes (an Overpass
+        # answer's `out tags center`) says nothing about that, and is not counted.
         self.ways_read = self.ways_unlocated = 0
 
     def way(self, way) -> None:
         _refuse_negative_ids(way, with_members=False)
         nodes = way.nodes
-        self.ways_read += 1
-        if len(nodes) and not nodes[0].location.valid():
-            self.ways_unlocated += 1
+        if len(nodes):
+            self.ways_read += 1
+            if not nodes[0].location.valid():
+                self.ways_unlocated += 1
         tags = way.tags
         if tags.get("man_made") == SURVEILLANCE:
             points = [(lon, lat) for run in _valid_nodes(way) for _, lon, lat in run]
@@ -322,10 +324,10 @@ def read_osm_file(
             try:
                 _read(path, extract, index, cameras_only)
             except RuntimeError as error:
-                if not overpass_xml.refused_for_member_points(error):
+                if not overpass_xml.refused_for_overpass_geometry(error):
                     raise
                 extract = OsmExtract()
-                _read_answer_with_member_points(path, extract, index, cameras_only)
+                _read_overpass_answer(path, extract, index, cameras_only)
         _refuse_negative_camera_nodes(extract.cameras)
     except NegativeIdError as error:
         raise OsmFileError(f"{path}: {error}") from error
@@ -342,28 +344,28 @@ def _read(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> No
         _read_everything(path, extract, index)
 
 
-def _read_answer_with_member_points(
-    path: Path, extract: OsmExtract, index: str, cameras_only: bool
-) -> None:
-    """An Overpass answer to `out geom` saved as XML, whose relations' members carry
-    their points: osmium refuses the file (mapping.osm.overpass_xml).
+def _read_overpass_answer(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> None:
+    """An Overpass answer saved as XML whose relations' members carry their points (`out
+    geom`) or whose ways and relations carry a centre (`out center`): osmium refuses the
+    file (mapping.osm.overpass_xml).
 
     Only such a file is read this way, and only once osmium has refused it: any other
-    file is read once as before. The answer is streamed into a copy without the
-    members' points, which osmium reads as any file (nodes, ways with their points,
-    and what relations it can assemble), and the building and camera relations are
-    made from their members' points as the answer saved as JSON makes them, in place
-    of what osmium made of the same relations.
+    file is read once as before. The answer is streamed into a copy without those
+    points and centres, which osmium reads as any file (nodes, ways with their points
+    or node ids, and what relations it can assemble). Then, as the answer saved as JSON
+    makes them: the building and camera relations are made from their members' points,
+    in place of what osmium made of the same relations, and a camera osmium could not
+    place (no points of its own in the answer) is placed at its centre.
     """
-    with TemporaryDirectory(prefix="anglemort-out-geom-") as scratch:
+    with TemporaryDirectory(prefix="anglemort-overpass-") as scratch:
         readable = Path(scratch, "answer.osm")
-        relations = overpass_xml.without_member_points(path, readable)
+        kept = overpass_xml.readable_copy(path, readable)
         _read(readable, extract, index, cameras_only)
-    buildings, cameras = overpass_xml.relation_elements_of(relations)
-    if cameras_only:
-        buildings = []
-    _replace_relations(extract.buildings, buildings)
-    _replace_relations(extract.cameras, cameras)
+    given = overpass_xml.given_elements(kept)
+    if not cameras_only:
+        _replace_relations(extract.buildings, given.buildings)
+    _replace_relations(extract.cameras, given.cameras)
+    _add_where_missing(extract.cameras, given.centred)
 
 
 def _replace_relations(elements: list, relations: list) -> None:
@@ -375,6 +377,13 @@ def _replace_relations(elements: list, relations: list) -> None:
         if element.osm_type != "relation" or element.osm_id not in replaced
     ]
     elements.extend(relations)
+
+
+def _add_where_missing(cameras: list[CameraElement], centred: list[CameraElement]) -> None:
+    """The cameras at their given centre added, for the ways and relations that are not
+    among cameras already."""
+    placed = {(camera.osm_type, camera.osm_id) for camera in cameras if camera.osm_type != "node"}
+    cameras.extend(camera for camera in centred if (camera.osm_type, camera.osm_id) not in placed)
 
 
 def _refuse_negative_camera_nodes(cameras: list[CameraElement]) -> None:
@@ -451,7 +460,7 @@ def _ways_carry_their_points(path: Path) -> bool:
     node of a way: each <nd> carries lat and lon, which osmium reads, and which the
     location handler would overwrite with the places of nodes the file lacks. (Its
     relations' members carry their points in a way osmium refuses: such a file is read
-    from a copy without them, _read_answer_with_member_points.)
+    from a copy without them, _read_overpass_answer.)
     """
     for way in osmium.FileProcessor(str(path), osmium.osm.osm_entity_bits.WAY):
         if len(way.nodes):

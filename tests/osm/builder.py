@@ -101,10 +101,15 @@ Point = tuple[float, float] | None  # lon, lat; None where `out geom(bbox)` crop
 
 
 @dataclass
-class OutGeomAnswer:
-    """An Overpass answer to `out geom` (`out meta geom` with meta), written as the server
-    writes it in XML (.osm) or in JSON: no node of a way, each way and each member way of
-    a relation carrying its points, a cropped point an empty <nd/> or a null.
+class OverpassAnswer:
+    """An Overpass answer written as the server writes it in XML (.osm) or in JSON.
+
+    Ways and relations are as `out geom` prints them (`out meta geom` with meta): no node
+    of a way, each way and each member way of a relation carrying its points, a cropped
+    point an empty <nd/> or a null. Those added with a centre are as `out center` prints
+    them: node ids and members without points, and the centre of their box; without node
+    ids or members, as `out tags center` prints them. One answer may hold both, as one
+    query with an `out geom` and an `out center` gives.
     """
 
     meta: bool = False
@@ -114,6 +119,7 @@ class OutGeomAnswer:
     relations: list[tuple[int, list[tuple[str, int, str, list[Point]]], dict]] = field(
         default_factory=list
     )
+    centres: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
 
     def node(self, osm_id: int, lonlat: tuple[float, float], tags: dict):
         self.nodes.append((osm_id, lonlat, tags))
@@ -127,6 +133,29 @@ class OutGeomAnswer:
     def relation(self, osm_id: int, members: list[tuple[str, int, str, list[Point]]], tags: dict):
         """members: (type, ref, role, points); a way member's points, [] for other types."""
         self.relations.append((osm_id, members, tags))
+        return self
+
+    def way_with_centre(
+        self, osm_id: int, node_ids: list[int], centre: tuple[float, float], tags: dict
+    ):
+        """`out center`: the way's node ids, no points, and its box's centre (lon, lat)."""
+        self.ways.append((osm_id, [(ref, None) for ref in node_ids], tags))
+        self.centres["way", osm_id] = centre
+        return self
+
+    def relation_with_centre(
+        self,
+        osm_id: int,
+        members: list[tuple[str, int, str]],
+        centre: tuple[float, float],
+        tags: dict,
+    ):
+        """`out center`: the relation's members (type, ref, role), no points, and its
+        box's centre (lon, lat)."""
+        self.relations.append(
+            (osm_id, [(kind, ref, role, []) for kind, ref, role in members], tags)
+        )
+        self.centres["relation", osm_id] = centre
         return self
 
     def _version(self, osm_id: int) -> int | None:
@@ -151,14 +180,14 @@ class OutGeomAnswer:
             lines += [*_xml_tags(tags), "  </node>"]
         for osm_id, nodes, tags in self.ways:
             lines.append(f'  <way id="{osm_id}"{self._meta(osm_id)}>')
-            lines += _xml_bounds([point for _, point in nodes])
+            lines += self._xml_box("way", osm_id, [point for _, point in nodes])
             for ref, point in nodes:
                 place = f' lat="{point[1]:.7f}" lon="{point[0]:.7f}"' if point else ""
                 lines.append(f'    <nd ref="{ref}"{place}/>')
             lines += [*_xml_tags(tags), "  </way>"]
         for osm_id, members, tags in self.relations:
             lines.append(f'  <relation id="{osm_id}"{self._meta(osm_id)}>')
-            lines += _xml_bounds([p for *_, points in members for p in points])
+            lines += self._xml_box("relation", osm_id, [p for *_, pts in members for p in pts])
             for kind, ref, role, points in members:
                 member = f'    <member type="{kind}" ref="{ref}" role="{role}"'
                 if not any(points):
@@ -183,11 +212,15 @@ class OutGeomAnswer:
             )  # fmt: skip
         for osm_id, nodes, tags in self.ways:
             points = [point for _, point in nodes]
-            elements.append(
-                {"type": "way", "id": osm_id, **self._json_meta(osm_id),
-                 **_json_bounds(points), "nodes": [ref for ref, _ in nodes],
-                 "geometry": [_json_point(point) for point in points], "tags": tags}
-            )  # fmt: skip
+            way = {"type": "way", "id": osm_id, **self._json_meta(osm_id)}
+            if ("way", osm_id) in self.centres:
+                way["center"] = _json_point(self.centres["way", osm_id])
+                if nodes:  # none from `out tags center`
+                    way["nodes"] = [ref for ref, _ in nodes]
+            else:
+                way.update(**_json_bounds(points), nodes=[ref for ref, _ in nodes],
+                           geometry=[_json_point(point) for point in points])  # fmt: skip
+            elements.append({**way, "tags": tags})
         for osm_id, members, tags in self.relations:
             written = []
             for kind, ref, role, points in members:
@@ -195,15 +228,25 @@ class OutGeomAnswer:
                 if any(points):
                     member["geometry"] = [_json_point(point) for point in points]
                 written.append(member)
-            elements.append(
-                {"type": "relation", "id": osm_id, **self._json_meta(osm_id),
-                 **_json_bounds([p for *_, points in members for p in points]),
-                 "members": written, "tags": tags}
-            )  # fmt: skip
+            relation = {"type": "relation", "id": osm_id, **self._json_meta(osm_id)}
+            if ("relation", osm_id) in self.centres:
+                relation["center"] = _json_point(self.centres["relation", osm_id])
+            else:
+                relation.update(_json_bounds([p for *_, points in members for p in points]))
+            if written or ("relation", osm_id) not in self.centres:
+                relation["members"] = written  # none from `out tags center`
+            elements.append({**relation, "tags": tags})
         answer = {"version": 0.6, "generator": "Overpass API 0.7.62.1 084b4234",
                   "osm3s": {"timestamp_osm_base": "2024-05-01T10:00:00Z"}, "elements": elements}  # fmt: skip
         _write(path, json.dumps(answer, indent=1))
         return path
+
+    def _xml_box(self, kind: str, osm_id: int, points: list[Point]) -> list[str]:
+        """The <center> `out center` gives, or the <bounds> `out geom` gives."""
+        centre = self.centres.get((kind, osm_id))
+        if centre is None:
+            return _xml_bounds(points)
+        return [f'    <center lat="{centre[1]:.7f}" lon="{centre[0]:.7f}"/>']
 
     def _meta(self, osm_id: int) -> str:
         version = self._version(osm_id)

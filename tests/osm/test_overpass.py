@@ -329,3 +329,42 @@ def test_cropped_points_are_gaps_and_centres_place_camera_outlines():
         ("way", 4, 10.002, 45.001),
         ("relation", 5, 10.004, 45.003),
     }
+
+
+def test_out_tags_center_places_a_camera_way_without_node_ids():
+    """`out tags center` prints a way with no node ids at all (overpy: None), which
+    stopped the whole answer with a TypeError."""
+    answer = {
+        "elements": [
+            {"type": "way", "id": 4, "center": {"lat": 45.001, "lon": 10.002},
+             "tags": {"man_made": "surveillance"}},
+            {"type": "way", "id": 6, "center": {"lat": 45.001, "lon": 10.002},
+             "tags": {"highway": "footway", "building": "yes"}},
+        ]
+    }  # fmt: skip
+
+    extract = read_overpass_json(json.dumps(answer))
+
+    assert [(c.osm_type, c.osm_id, c.lon, c.lat) for c in extract.cameras] == [
+        ("way", 4, 10.002, 45.001)
+    ]
+    assert extract.ways == [] and extract.buildings == []
+
+
+@pytest.mark.parametrize(
+    ("centre", "reason"),
+    [
+        ({"lon": 10.0}, "Unable to get lat or lon"),
+        ({"lat": "north", "lon": 10.0}, "InvalidOperation"),  # overpy's Decimal
+        ({"lat": "NaN", "lon": 10.0}, "the centre of relation 5 has lat 'NaN'"),
+        ({"lat": 95.0, "lon": 10.0}, "the centre of relation 5 has lat '95.0'"),
+    ],
+)
+def test_a_centre_that_is_no_place_is_an_error(centre, reason):
+    """Not a camera at latitude 95 or NaN, nor an uncaught decimal error."""
+    answer = {"elements": [{"type": "relation", "id": 5, "members": [], "center": centre,
+                            "tags": {"man_made": "surveillance"}}]}  # fmt: skip
+
+    with pytest.raises(OverpassError, match="saved: the answer is not Overpass JSON") as refused:
+        read_overpass_json(json.dumps(answer), label="saved")
+    assert reason in str(refused.value)

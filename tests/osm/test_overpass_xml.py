@@ -14,7 +14,7 @@ from mapping.importer import import_file, read_any_file
 from mapping.models import Camera
 from mapping.osm import overpass_xml
 from mapping.osm.pbf import OsmFileError, read_osm_file
-from tests.osm.builder import TESTVILLE_BBOX, OutGeomAnswer, Point, at
+from tests.osm.builder import TESTVILLE_BBOX, OverpassAnswer, Point, at
 
 CAMERA_RELATION = 75
 BUILDING_RELATION = 60
@@ -35,12 +35,12 @@ def way_nodes(first_id: int, points: list[Point]) -> list[tuple[int, Point]]:
     return list(zip([*ids, ids[0]], points, strict=True))
 
 
-def out_geom_answer(meta: bool = False) -> OutGeomAnswer:
+def out_geom_answer(meta: bool = False) -> OverpassAnswer:
     """A camera node, a street cut by the box, a building way; a building multipolygon
     with a hole and a second outer ring cropped (one corner outside: a gap, not a
     triangle), a building whose only member lies wholly outside, and a camera mapped
     as a multipolygon with a hole."""
-    answer = OutGeomAnswer(meta=meta)
+    answer = OverpassAnswer(meta=meta)
     answer.node(101, at(0.1, 2.1), {"man_made": "surveillance", "camera:direction": "90"})
     answer.way(10, [(1, at(-2, 2)), (2, at(0, 2)), (3, at(2, 2)), (4, None)],
                {"highway": "footway", "name": "Rue A"})  # fmt: skip
@@ -136,12 +136,12 @@ def test_a_relation_whose_member_ways_are_in_the_answer_too_is_read_once(tmp_pat
 
 
 def test_a_file_without_member_points_is_read_once(town, tmp_path, monkeypatch):
-    """Only a file osmium refuses for its members' points is read a second time."""
+    """Only a file osmium refuses for its members' points or centres is read a second time."""
 
     def not_for_this_file(*args):
         raise AssertionError("read again")
 
-    monkeypatch.setattr(overpass_xml, "without_member_points", not_for_this_file)
+    monkeypatch.setattr(overpass_xml, "readable_copy", not_for_this_file)
     town.way(73, town.square(730, at(-3, -3), 0.0003), {})
     town.relation(75, [("w", 73, "outer")], {"type": "multipolygon", "man_made": "surveillance"})
 
@@ -151,11 +151,11 @@ def test_a_file_without_member_points_is_read_once(town, tmp_path, monkeypatch):
     assert _identities(extract.buildings) == [("relation", 60), ("way", 50)]
 
 
-def _negative_member(answer: OutGeomAnswer) -> None:
+def _negative_member(answer: OverpassAnswer) -> None:
     answer.relations[-1][1].append(("way", -8, "outer", ring(at(-6, -6), 0.0001)))
 
 
-def _negative_relation(answer: OutGeomAnswer) -> None:
+def _negative_relation(answer: OverpassAnswer) -> None:
     osm_id, members, tags = answer.relations.pop()
     answer.relation(-osm_id, members, tags)
 
