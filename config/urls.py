@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 
-from mapping.views import map_page
+from mapping.views import favicon, map_page
 
 # Under /api/, an unknown path or a refused request (Host, too many fields) answers JSON.
 handler404 = "api.errors.not_found"
@@ -12,6 +12,7 @@ handler400 = "api.errors.bad_request"
 
 urlpatterns = [
     path("", map_page, name="map"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,7 +8,7 @@ the visitor's language) so the scripts never hard-code what settings decide.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -23,6 +23,10 @@ from mapping.models import CameraType, Capability, Source, Surveillance, Surveil
 CAMERA_MIN_ZOOM = 14
 # From this zoom on, fields of view are drawn (below they are a blur of overlapping sectors).
 FOV_MIN_ZOOM = 17
+
+# The icon in the browser's tab, named by <link rel="icon"> in the map's and the admin's
+# templates (templates/admin/base_site.html) and answered for /favicon.ico.
+FAVICON = "img/favicon.svg"
 
 # One map glyph per kind of device (static/img/type-*.svg), see static/js/cameras.js.
 ICON_TYPES = ("fixed", "dome", "panning", "guard", "alpr", "gunshot", "unknown")
@@ -139,5 +143,18 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 
 def content_security_policy(tiles: str) -> str:
-    """Same-origin only, images also from the tile server; blob: for photo previews."""
-    return policy(styles=("'unsafe-inline'",), images=("blob:", tiles))
+    """Same-origin only, images also from the tile server; blob: for photo previews.
+
+    No inline style: neither our scripts nor Leaflet write a style attribute in HTML (they
+    set element.style, which no policy governs), as tests/e2e/test_map_policy.py checks
+    feature by feature in Chromium.
+    """
+    return policy(images=("blob:", tiles))
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico: to our icon. Browsers ask for it on pages that name no icon (the
+    browsable API, the API docs, error pages), and a 404 on each visit says nothing; the
+    redirect is followed once and remembered. An SVG, as the pages name it (no .ico kept)."""
+    return HttpResponsePermanentRedirect(static(FAVICON))

@@ -4,6 +4,9 @@ One browser for the whole session (starting Chromium is the slow part); a fresh 
 (cookies, language) per test. Tiles come from a blank PNG we serve, so every request the
 page makes can be checked to stay on 127.0.0.1. Each test gets the Helsinki demo data
 through the `helsinki` fixture, which re-imports after the live server's flush.
+
+Every page also reports what its Content-Security-Policy refused (REPORT_VIOLATIONS): a
+map session that saw a refusal fails, as one that raised a script error does.
 """
 
 from __future__ import annotations
@@ -38,6 +41,26 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
+# Runs in every document before its own scripts. Chromium fires `securitypolicyviolation`
+# for each thing the page's policy refused: a script, a <style> block, a style="" attribute
+# parsed from HTML (innerHTML, a Leaflet divIcon's html). The events go to the test through
+# a binding, which survives navigations (a list on window would not).
+REPORT_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (event) => {
+    window.reportViolation(
+        `${event.effectiveDirective} refused ${event.blockedURI || 'inline'}`
+        + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`
+        + (event.sample ? ` (${event.sample})` : '')
+    );
+});
+"""
+
+
+def report_policy_violations(context, violations: list[str]) -> None:
+    """Append to `violations` what the policy refuses in any page of this browser context."""
+    context.expose_function("reportViolation", lambda text: violations.append(text))
+    context.add_init_script(REPORT_VIOLATIONS)
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -70,16 +93,20 @@ def local_tiles(settings, monkeypatch):
 
 @dataclass
 class MapSession:
-    """A page on the live server, with every URL it requested and every script error."""
+    """A page on the live server, with every URL it requested, every script error, every
+    refusal of its Content-Security-Policy and every request that failed."""
 
     page: object
     base_url: str
     screenshot_dir: Path
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
     def open(self, path: str = "/", lat: float | None = None, lon: float | None = None, zoom=None):
-        self.page.goto(self.base_url + path)
+        """Load the page (its response is returned) and wait for the map."""
+        response = self.page.goto(self.base_url + path)
         self.wait_until("() => window.angleMort !== undefined")
         if lat is not None:
             self.page.evaluate(
@@ -88,6 +115,7 @@ class MapSession:
                 [lat, lon, zoom],
             )
         self.wait_for_map()
+        return response
 
     def wait_until(self, function: str, arg=None, timeout_ms: int = 15_000):
         """Poll a JavaScript function until it returns something truthy, and return that.
@@ -191,18 +219,46 @@ def _session(browser, live_server, viewport, locale, tmp_path) -> Iterator[MapSe
         geolocation={"latitude": 60.1705, "longitude": 24.9420},
         permissions=["geolocation"],
     )
+    violations: list[str] = []
+    report_policy_violations(context, violations)
     page = context.new_page()
     page.set_default_timeout(15_000)
     shots = DOCS_SCREENSHOTS if UPDATE_SCREENSHOTS else tmp_path / "screenshots"
-    session = MapSession(page=page, base_url=live_server.url, screenshot_dir=shots)
+    session = MapSession(
+        page=page, base_url=live_server.url, screenshot_dir=shots, violations=violations
+    )
     page.on("request", lambda request: session.requests.append(request.url))
     page.on("pageerror", lambda error: session.errors.append(str(error)))
+    page.on("response", lambda response: _record_error_status(response, session.failures))
+    page.on("requestfailed", lambda request: _record_failure(request, session.failures))
+    page.on("console", lambda message: _record_load_failure(message, session.failures))
     try:
         yield session
     finally:
         context.close()
     assert session.errors == [], f"script errors on the page: {session.errors}"
+    assert session.violations == [], f"refused by the policy: {session.violations}"
     assert session.foreign_requests() == [], "the page contacted another host"
+
+
+def _record_error_status(response, failures: list[str]) -> None:
+    if response.status >= 400:
+        failures.append(f"{response.status} {response.url}")
+
+
+def _record_failure(request, failures: list[str]) -> None:
+    """A request that got no answer. The page aborts on purpose the fetches a move made
+    useless, and Leaflet the tiles it no longer shows: those are not failures."""
+    if request.failure != "net::ERR_ABORTED":
+        failures.append(f"{request.failure} {request.url}")
+
+
+def _record_load_failure(message, failures: list[str]) -> None:
+    """Resources the browser fetches for itself (/favicon.ico when a page names no icon)
+    raise no request event: their failure shows only as a console error. Chromium keeps
+    a failed icon in mind for the browser's run: the first test to meet it reports it."""
+    if message.type == "error" and message.text.startswith("Failed to load resource"):
+        failures.append(f"{message.text} {message.location.get('url', '')}")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from mapping import content_security
 from mapping.photos import read_photos
 from mapping.submissions import submit
-from tests.e2e.conftest import DESKTOP, LOCAL_HOSTS
+from tests.e2e.conftest import DESKTOP, LOCAL_HOSTS, report_policy_violations
 from tests.factories import make_camera, point
 from tests.submissions import images
 
@@ -27,17 +27,6 @@ pytestmark = [pytest.mark.e2e]
 
 PASSWORD = "e2e-moderator-passphrase"
 CAMERA_LON, CAMERA_LAT = 2.3522, 48.8566
-
-# Runs in every document before its own scripts; the events go to the test through a
-# binding, which survives navigations (a list on window would not).
-REPORT_VIOLATIONS = """
-document.addEventListener('securitypolicyviolation', (event) => {
-    window.reportViolation(
-        `${event.effectiveDirective} refused ${event.blockedURI || 'inline'}`
-        + ` at ${event.sourceFile || document.location.pathname}:${event.lineNumber}`
-    );
-});
-"""
 
 
 @pytest.fixture
@@ -60,8 +49,7 @@ def admin_page(browser, live_server, tiles_from_another_origin):
     """A browser page that records policy violations, console errors and script errors."""
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     seen = {"violations": [], "console": [], "errors": [], "requests": []}
-    context.expose_function("reportViolation", lambda text: seen["violations"].append(text))
-    context.add_init_script(REPORT_VIOLATIONS)
+    report_policy_violations(context, seen["violations"])
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.on("console", lambda message: console_error(message, seen["console"]))
@@ -74,10 +62,10 @@ def admin_page(browser, live_server, tiles_from_another_origin):
 
 
 def console_error(message, errors: list[str]) -> None:
-    """Keep console errors, except the browser's own request for /favicon.ico (we have none)."""
-    where = message.location.get("url", "")
-    if message.type == "error" and urlsplit(where).path != "/favicon.ico":
-        errors.append(f"{message.text} ({where})")
+    """Keep console errors: a failed load too, the browser's own /favicon.ico included
+    (the admin names our icon; the API's pages name none, and /favicon.ico redirects)."""
+    if message.type == "error":
+        errors.append(f"{message.text} ({message.location.get('url', '')})")
 
 
 def assert_clean(page, where: str) -> None:

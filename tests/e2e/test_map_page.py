@@ -40,6 +40,7 @@ def test_policy_allows_only_ourselves_and_the_tile_server():
     assert policy["default-src"] == "'self'"
     assert policy["connect-src"] == "'self'"
     assert policy["script-src"] == "'self'"
+    assert policy["style-src"] == "'self'", "no inline style (tests/e2e/test_map_policy.py)"
     assert policy["img-src"].split() == ["'self'", "data:", "blob:", "https://tiles.example"]
 
 
