@@ -204,6 +204,10 @@ MODERATORS_GROUP = "moderators"
 ADMIN_LOGIN_FAILURES_PER_CLIENT = int(env_float("ADMIN_LOGIN_FAILURES_PER_CLIENT", 10))
 ADMIN_LOGIN_FAILURES_PER_USERNAME = int(env_float("ADMIN_LOGIN_FAILURES_PER_USERNAME", 20))
 ADMIN_LOGIN_WINDOW_S = max(1, int(env_float("ADMIN_LOGIN_WINDOW_S", 15 * 60)))
+# Days a browser that logged in to the admin keeps its device cookie: with it, that
+# username's lock does not refuse it, and its failures count against the cookie, as many
+# as a client's (mapping/admin_device.py). 0, or a per-client limit of 0, turns it off.
+ADMIN_DEVICE_COOKIE_DAYS = max(0, int(env_float("ADMIN_DEVICE_COOKIE_DAYS", 180)))
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -17,6 +17,11 @@ stored or logged.
 An attempt counts as failed from the moment it is made, before the password is checked
 (which takes a while on purpose), so that concurrent attempts cannot all slip under the
 limit; it is taken back if the login succeeds.
+
+A browser that logged in as a username before carries a device cookie for it
+(mapping/admin_device.py): its attempts at that username are charged to the cookie's
+token, which may fail as often as a client, instead of to the username, so that failing
+from many addresses cannot lock a moderator out of their own browser.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from api.clients import client_address, client_bucket, keyed_hash
+from mapping import admin_device
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +56,7 @@ WAIT_ATTRIBUTE = "admin_login_retry_after"
 
 @dataclass(frozen=True)
 class Counter:
-    """One count of recent failures: a client's, or a username's."""
+    """One count of recent failures: a client's, a username's or a device's."""
 
     kind: str
     key: str
@@ -75,7 +81,11 @@ def _username_key(username: str) -> str:
     return f"admin_login_username_{keyed_hash(f'admin-login:username:{username}')}"
 
 
-def counters(request) -> list[Counter]:
+def _device_key(token: str) -> str:
+    return f"admin_login_device_{keyed_hash(f'admin-login:device:{token}')}"
+
+
+def counters(request, now: float) -> list[Counter]:
     """The counts a login attempt (a POST to the admin login) is charged to."""
     found = []
     if settings.ADMIN_LOGIN_FAILURES_PER_CLIENT > 0:
@@ -83,8 +93,22 @@ def counters(request) -> list[Counter]:
         found.append(
             Counter("client", _client_key(bucket), settings.ADMIN_LOGIN_FAILURES_PER_CLIENT)
         )
-    found.extend(username_counters(request.POST.get("username", "")))
+    found.extend(account_counters(request, request.POST.get("username", ""), now))
     return found
+
+
+def account_counters(
+    request, raw_username: str, now: float, kind: str = "username"
+) -> list[Counter]:
+    """The count of the request's device when it carries a valid device cookie for this
+    username, else the username's: the one the guess at that password is charged to."""
+    username = normalized_username(raw_username)
+    token = admin_device.request_token(request, username, now) if username else None
+    if token is None:
+        return username_counters(raw_username, kind)
+    device_kind = kind.replace("username", "device", 1)  # the log line names the form
+    limit = settings.ADMIN_LOGIN_FAILURES_PER_CLIENT
+    return [Counter(device_kind, _device_key(token), limit)]
 
 
 def username_counters(raw_username: str, kind: str = "username") -> list[Counter]:
@@ -169,8 +193,8 @@ class LoginLimitedAdminSite(admin.AdminSite):
     def login(self, request, extra_context=None):
         if request.method != "POST":
             return super().login(request, extra_context)
-        limited = counters(request)
         now = clock()
+        limited = counters(request, now)
         wait = seconds_to_wait(limited, now)
         if wait is not None:
             setattr(request, WAIT_ATTRIBUTE, wait)
@@ -183,6 +207,9 @@ class LoginLimitedAdminSite(admin.AdminSite):
         # Django's LoginView redirects after a POST only once it has logged the user in.
         if response.status_code == 302:
             forget(limited)
+            admin_path = reverse("admin:index", current_app=self.name)
+            username = normalized_username(request.user.get_username())
+            admin_device.give_cookie(response, request, username, now, admin_path)
         return response
 
     def password_change(self, request, extra_context=None):

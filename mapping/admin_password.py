@@ -12,7 +12,9 @@ old password clears the count, as a successful login does.
 As at the login, the attempt is counted before the password is checked, so concurrent
 attempts cannot all slip under the limit, and taken back when it was right. Only the
 username's count is charged: the user is known, and the client is the one the session
-was stolen to, or the moderator's own.
+was stolen to, or the moderator's own. From a browser that holds a device cookie for
+that username (mapping/admin_device.py), the device's count is charged instead, as at
+the login: a moderator whose username others keep locked can still change the password.
 """
 
 from __future__ import annotations
@@ -74,8 +76,9 @@ class LimitedPasswordChangeView(PasswordChangeView):
         return self.form
 
     def post(self, request, *args, **kwargs):
-        limited = admin_login.username_counters(request.user.get_username(), COUNTER_KIND)
         now = admin_login.clock()
+        username = request.user.get_username()
+        limited = admin_login.account_counters(request, username, now, COUNTER_KIND)
         self.wait = admin_login.seconds_to_wait(limited, now)
         if self.wait is not None:
             response = super().post(request, *args, **kwargs)

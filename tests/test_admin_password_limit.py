@@ -1,5 +1,6 @@
 """Wrong old passwords on the admin's password change form count as failed logins of the
-user's username (mapping/admin_password.py): a stolen session cannot guess without end."""
+user's username (mapping/admin_password.py): a stolen session cannot guess without end.
+From a browser holding a device cookie for that username they count against the device."""
 
 from __future__ import annotations
 
@@ -157,3 +158,54 @@ def test_a_lock_can_be_lifted_early(session):
     assert change(session, old=PASSWORD).status_code == 429
     admin_login.forget_username("moderator-1")
     assert change(session, old=PASSWORD).status_code == 302
+
+
+@pytest.fixture
+def session_on_a_known_device(client, moderator):
+    """The moderator's session in a browser that logged in with the password, so that it
+    holds a device cookie for that username (mapping/admin_device.py)."""
+    login = client.post(LOGIN_URL, {"username": "moderator-1", "password": PASSWORD})
+    assert login.status_code == 302 and "anglemort_admin_device" in client.cookies
+    return client
+
+
+def lock_username_from_elsewhere():
+    elsewhere = Client()
+    for n in range(5):
+        failed = elsewhere.post(
+            LOGIN_URL, {"username": "moderator-1", "password": "wrong"}, REMOTE_ADDR=f"192.0.2.{n}"
+        )
+        assert failed.status_code == 200
+
+
+def test_a_locked_username_still_changes_its_password_from_a_known_device(
+    session_on_a_known_device, moderator
+):
+    lock_username_from_elsewhere()
+    done = change(session_on_a_known_device, old=PASSWORD)
+    assert done.status_code == 302 and password_is(moderator, NEW_PASSWORD)
+
+
+def test_a_session_without_the_device_cookie_meets_the_usernames_lock(session, moderator):
+    lock_username_from_elsewhere()
+    refused = change(session, old=PASSWORD)
+    assert refused.status_code == 429 and password_is(moderator, PASSWORD)
+
+
+def test_wrong_old_passwords_on_a_known_device_count_against_that_device(
+    session_on_a_known_device, caplog
+):
+    with caplog.at_level(logging.WARNING):
+        statuses = [change(session_on_a_known_device).status_code for _ in range(4)]
+    # The device may fail as often as a client (3 here), fewer than the username (5)...
+    assert statuses == [200, 200, 200, 429]
+    assert "for one device (password change form)" in caplog.text
+    # ...and the username was not charged: the login elsewhere has its five failures.
+    elsewhere = Client()
+    statuses = [
+        elsewhere.post(
+            LOGIN_URL, {"username": "moderator-1", "password": "wrong"}, REMOTE_ADDR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [200] * 5 + [429]

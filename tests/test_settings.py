@@ -169,3 +169,5 @@ def test_the_map_sets_no_lasting_cookie(client):
 def test_the_admin_login_limits_are_read_from_the_environment():
     assert _production_setting("ADMIN_LOGIN_FAILURES_PER_USERNAME") == 20
     assert _production_setting("ADMIN_LOGIN_WINDOW_S", ADMIN_LOGIN_WINDOW_S="300") == 300
+    assert _production_setting("ADMIN_DEVICE_COOKIE_DAYS") == 180
+    assert _production_setting("ADMIN_DEVICE_COOKIE_DAYS", ADMIN_DEVICE_COOKIE_DAYS="0") == 0

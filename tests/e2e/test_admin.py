@@ -11,12 +11,13 @@ test sees a widget whose scripts lack the nonce.
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from mapping import content_security
+from mapping import admin_login, content_security
 from mapping.photos import read_photos
 from mapping.submissions import submit
 from tests.e2e.conftest import DESKTOP, LOCAL_HOSTS, report_policy_violations
@@ -191,3 +192,50 @@ def test_the_api_docs_and_the_browsable_api_work_under_the_general_policy(admin_
     assert page.locator(".response-info").is_visible()
     assert page.evaluate("() => typeof window.jQuery") == "function"
     assert_clean(page, "browsable API")
+
+
+@pytest.fixture
+def locked_username():
+    """Lock a username as twenty failures from other addresses would, and lift the lock
+    afterwards: the throttle cache outlives the test, and later ones log in by that name."""
+    names = []
+
+    def lock(name: str) -> None:
+        names.append(name)
+        for _ in range(20):
+            admin_login.record_failure(admin_login.username_counters(name), time.time())
+
+    yield lock
+    for name in names:
+        admin_login.forget_username(name)
+
+
+def test_a_browser_that_logged_in_keeps_a_device_cookie_that_gets_it_past_a_username_lock(
+    browser, admin_page, locked_username
+):
+    """Chromium stores the device cookie as sent (HttpOnly, SameSite=Strict, the admin's
+    path), no script on the page can read it, and it sends it with the login form: once
+    failures elsewhere lock the username, this browser logs in and a fresh one does not."""
+    page = admin_page
+    log_in(page, "/admin/")
+    (device,) = [c for c in page.context.cookies() if c["name"] == "anglemort_admin_device"]
+    assert device["httpOnly"] and device["sameSite"] == "Strict" and device["path"] == "/admin/"
+    assert device["expires"] - time.time() == pytest.approx(180 * 86400, abs=60)
+    assert "anglemort_admin_device" not in page.evaluate("() => document.cookie")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state("load")
+
+    locked_username("moderator")
+
+    stranger = browser.new_context(viewport=DESKTOP, locale="en-GB").new_page()
+    for who in (stranger, page):
+        who.goto(page.base_url + "/admin/login/?next=/admin/")
+        who.get_by_label("Username").fill("moderator")
+        who.get_by_label("Password").fill(PASSWORD)
+        who.get_by_role("button", name="Log in").click()
+        who.wait_for_load_state("load")
+    assert "Too many failed login attempts" in stranger.content()
+    stranger.context.close()
+    assert urlsplit(page.url).path == "/admin/"
+    assert page.get_by_role("button", name="Log out").is_visible()
+    assert_clean(page, "login from a known device")
