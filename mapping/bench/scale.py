@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections import Counter
 
 from django.conf import settings
 
@@ -304,9 +303,8 @@ CAMERAS_IN_BOX_SQL = """
 
 def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
     """Requests of people each looking somewhere else: 70 % of the views at street level
-    (zoom 15-17: the first page of markers of the area the map loads, then its count in
-    squares where it holds more than MAP_MARKER_LIMIT cameras, or the rest of its markers
-    where they are more than a page), 25 % density layers at zoom 5-13, centred on cameras
+    (zoom 15-17: the count of the area the map loads, in squares, then its markers where
+    at most MAP_MARKER_LIMIT, one page), 25 % density layers at zoom 5-13, centred on cameras
     drawn at random and snapped to tiles as the map does (mapping/bench/viewers.py), and
     5 % walks of 0.5-2 km. A view's requests follow each other."""
     total = int(config.load_rate * config.load_seconds)
@@ -314,10 +312,7 @@ def readers_mix(config: BenchConfig, conn, seed: int) -> list[tuple[str, str]]:
     share = min(100.0, 100.0 * VIEW_CENTRES / max(1.0, cameras.fetchone()[0]))
     centres = conn.execute(CENTRES_SQL, (share, seed)).fetchall()
     reader = ReaderSettings(
-        settings.API_MAX_BBOX_AREA_DEG2,
-        settings.API_MAX_PAGE_SIZE,
-        settings.MAP_MARKER_LIMIT,
-        settings.API_PAGE_SIZE,
+        settings.API_MAX_BBOX_AREA_DEG2, settings.API_MAX_PAGE_SIZE, settings.MAP_MARKER_LIMIT
     )
     counted: dict[tuple[float, ...], int] = {}
 
@@ -356,19 +351,17 @@ def _with_walks_shuffled(config: BenchConfig, conn, seed: int, parts: dict[str, 
 
 
 def _views_line(mix: list[tuple[str, str]], capacity: LoadResult) -> str:
-    """For the readers' views (one request or two, mapping/bench/viewers.py): how many
-    requests a view took, and the capacity probe's answers as views."""
-    kinds = Counter(kind for kind, _ in mix)
-    if not kinds["street"]:
+    """For street-level views (one request or two): how many requests a view took, and
+    the capacity probe's answers as views."""
+    markers = sum(kind == "bbox" for kind, _ in mix)
+    if not any(kind == "street" for kind, _ in mix):
         return ""
-    views = kinds["street"] + kinds["density"] + kinds["route"]
-    per_view = len(mix) / views
+    per_view = len(mix) / (len(mix) - markers)
     return (
-        f"Views: {views:,} ({per_view:.2f} requests a view; of {kinds['street']:,} street "
-        f"views, {kinds['count']:,} held more than MAP_MARKER_LIMIT cameras and were counted "
-        f"in squares after their first page of markers, {kinds['bbox']:,} asked for more "
-        f"markers); at that rate the capacity below is about "
-        f"{capacity.achieved_rps / per_view:.0f} views/s. "
+        f"Views: {len(mix) - markers:,} ({per_view:.2f} requests a view; "
+        f"{markers:,} street views of {sum(k == 'street' for k, _ in mix):,} fit "
+        f"MAP_MARKER_LIMIT and asked for markers); at that rate the capacity below is "
+        f"about {capacity.achieved_rps / per_view:.0f} views/s. "
     )
 
 
@@ -392,9 +385,9 @@ LOAD_KINDS = {
     "load_readers": (
         readers_mix,
         "map readers each looking somewhere else",
-        "views centred on cameras drawn at random (zoom 15-17 at street level: the first "
-        "page of the area's markers, then its count in squares where they are too many to "
-        "draw; zoom 5-13 for density), snapped to tiles as the map does, and 40 walks",
+        "views centred on cameras drawn at random (zoom 15-17 at street level: the area's "
+        "count in squares, then its markers where they fit; zoom 5-13 for density), snapped "
+        "to tiles as the map does, and 40 walks",
     ),
 }
 

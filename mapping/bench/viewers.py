@@ -16,8 +16,6 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rest_framework.utils.urls import replace_query_param
-
 from mapping.density.cells import (
     AGGREGATE_MAX_ZOOM,
     MAX_MERCATOR_LAT,
@@ -122,10 +120,19 @@ def density_request(lon: float, lat: float, zoom: int, max_area: float) -> str:
     return f"/api/density/?in_bbox={box.param()}&status=active&zoom={zoom}"
 
 
-# A view: the (kind, path) requests the map sends for it, in order. A street view sends
-# "street" (its first page of markers), then maybe "count" (the area's count in squares,
-# where it is crowded) or "bbox" (more markers); a density view sends "density".
+# A view: the (kind, path) requests the map sends for it, in order.
 View = list[tuple[str, str]]
+
+
+def street_view(
+    lon: float, lat: float, zoom: int, page_size: int, marker_limit: int, cameras_in
+) -> View:
+    """What the map asks at street level: the count of the area it loads, then the markers
+    if at most marker_limit (``cameras_in(box)``: the active cameras of a box)."""
+    view = [("street", count_request(lon, lat, zoom))]
+    if cameras_in(camera_box(lon, lat, zoom)) <= marker_limit:
+        view.append(("bbox", camera_request(lon, lat, zoom, page_size)))
+    return view
 
 
 @dataclass(frozen=True)
@@ -133,34 +140,8 @@ class ReaderSettings:
     """What the map's requests depend on (settings and static/js/config.js)."""
 
     max_area: float
-    page_size: int  # API_MAX_PAGE_SIZE, config.pageSize
+    page_size: int
     marker_limit: int
-    first_page_size: int  # API_PAGE_SIZE, config.firstPageSize
-
-
-def street_view(lon: float, lat: float, zoom: int, reader: ReaderSettings, cameras_in) -> View:
-    """What the map asks on arriving at a street-level view (``cameras_in(box)``: the
-    active cameras of a box).
-
-    static/js/streetplan.js firstQuestion, with nothing known of the area yet, asks for the
-    first page of markers, whose count decides the rest (static/js/cameras.js load): an
-    area over marker_limit is then counted in squares; one over the first page gets its
-    second page when that holds the rest, else the area again in one page of page_size.
-    (A reader moving on from a crowded view asks the count first; every view here is a
-    reader's first look at a place, the dearer case for crowded areas.)
-    """
-    first = min(reader.first_page_size, reader.marker_limit, reader.page_size)
-    first_page = camera_request(lon, lat, zoom, first)
-    view = [("street", first_page)]
-    cameras = cameras_in(camera_box(lon, lat, zoom))
-    if cameras > reader.marker_limit:
-        view.append(("count", count_request(lon, lat, zoom)))
-    elif cameras > 2 * first and first < reader.page_size:
-        view.append(("bbox", camera_request(lon, lat, zoom, reader.page_size)))
-    elif cameras > first:
-        # The page's own `next` link (api/pagination.py), as the map follows it.
-        view.append(("bbox", replace_query_param(first_page, "page", 2)))
-    return view
 
 
 def reader_views(
@@ -179,7 +160,9 @@ def reader_views(
         lon, lat = rng.choice(centres)
         if kind == "street":
             zoom = rng.choice(CAMERA_ZOOMS)
-            views.append(street_view(lon, lat, zoom, reader, cameras_in))
+            views.append(
+                street_view(lon, lat, zoom, reader.page_size, reader.marker_limit, cameras_in)
+            )
         else:
             zoom = rng.choice(DENSITY_ZOOMS)
             views.append([("density", density_request(lon, lat, zoom, reader.max_area))])

@@ -70,7 +70,7 @@ def test_a_view_larger_than_the_api_allows_is_clipped_around_its_centre():
     assert clipped(Box(0, 0, 1, 1), 40.0) == Box(0, 0, 1, 1)
 
 
-READER = ReaderSettings(max_area=400, page_size=5000, marker_limit=5000, first_page_size=500)
+READER = ReaderSettings(max_area=400, page_size=5000, marker_limit=5000)
 
 
 def test_reader_views_are_reproducible_and_of_the_kind_asked():
@@ -83,19 +83,18 @@ def test_reader_views_are_reproducible_and_of_the_kind_asked():
     assert first == reader_views(centres, 50, "street", 3, READER, few)
     assert first != reader_views(centres, 50, "street", 4, READER, few)
     for view in first:
-        [(kind, path)] = view  # a first page holding every camera of the area
-        assert kind == "street" and path.startswith("/api/cameras/?in_bbox=")
-        assert "&page_size=500&" in path
+        assert [kind for kind, _ in view] == ["street", "bbox"]
+        assert view[0][1].startswith("/api/density/?in_bbox=")
+        assert view[1][1].startswith("/api/cameras/?in_bbox=")
     density = reader_views(centres, 20, "density", 3, READER, few)
     for view in density:
         [(kind, path)] = view
         assert kind == "density" and path.startswith("/api/density/?in_bbox=") and "&zoom=" in path
 
 
-def test_a_street_view_asks_for_markers_first_and_counts_its_area_only_when_crowded():
-    """static/js/streetplan.js on arriving at a view: the first page of markers, then the
-    count of the same area (cells nesting in its tiles) only where it holds more than
-    marker_limit cameras."""
+def test_a_street_view_asks_for_markers_only_where_they_fit_and_counts_their_area():
+    """The count covers the markers' area exactly (same box, cells nesting in its tiles),
+    and markers follow only when the area holds at most marker_limit cameras."""
     centres = [(2.35, 48.85)]
     boxes = []
 
@@ -104,37 +103,16 @@ def test_a_street_view_asks_for_markers_first_and_counts_its_area_only_when_crow
         return READER.marker_limit + 1
 
     [view] = reader_views(centres, 1, "street", 5, READER, many)
-    [(first_kind, first_page), (kind, path)] = view
-    assert first_kind == "street" and kind == "count"
-    markers = parse_qs(urlsplit(first_page).query)
-    assert markers["page_size"] == ["500"] and "page" not in markers
+    [(kind, path)] = view
+    assert kind == "street"
     query = parse_qs(urlsplit(path).query)
     zoom = int(query["zoom"][0])
-    assert query["in_bbox"] == [boxes[0].param()] == markers["in_bbox"]
+    assert query["in_bbox"] == [boxes[0].param()]
     [view_zoom] = [z for z in CAMERA_ZOOMS if camera_box(*centres[0], z) == boxes[0]]
     assert zoom == cluster_zoom(view_zoom)
     just_enough = reader_views(centres, 1, "street", 5, READER, lambda box: READER.marker_limit)
-    [(_, first_again), (_, whole_area)] = just_enough[0]
-    assert first_again == first_page
-    assert parse_qs(urlsplit(whole_area).query)["page_size"] == ["5000"]
-
-
-@pytest.mark.parametrize(
-    ("cameras", "second"), [(500, None), (501, "2"), (1000, "2"), (1001, None)]
-)
-def test_an_area_beyond_the_first_page_gets_its_second_page_or_one_page_of_all(cameras, second):
-    """static/js/cameras.js load: the first page's `next` when it holds the rest, else the
-    area again in one page of page_size."""
-    [view] = reader_views([(2.35, 48.85)], 1, "street", 5, READER, lambda box: cameras)
-    asked = [parse_qs(urlsplit(path).query) for _, path in view]
-    assert asked[0]["page_size"] == ["500"]
-    if cameras <= 500:
-        assert len(asked) == 1
-    elif second:
-        assert asked[1]["page"] == [second] and asked[1]["page_size"] == ["500"]
-        assert asked[1]["in_bbox"] == asked[0]["in_bbox"]
-    else:
-        assert "page" not in asked[1] and asked[1]["page_size"] == ["5000"]
+    markers = parse_qs(urlsplit(just_enough[0][1][1]).query)
+    assert markers["in_bbox"] == query["in_bbox"]
 
 
 @pytest.mark.parametrize(
