@@ -383,8 +383,6 @@ ROUTE_SEARCH_TRIES = 4
 
 # --- API ------------------------------------------------------------------
 API_MAX_BBOX_AREA_DEG2 = env_float("API_MAX_BBOX_AREA_DEG2", 400.0)
-# The list's default page, and the map's first page of markers where it does not know how
-# many cameras a street view's area holds (static/js/streetplan.js).
 API_PAGE_SIZE = 500
 API_MAX_PAGE_SIZE = 5000
 # At street level the map draws markers where the area it loads (the view padded by 30 %)

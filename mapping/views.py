@@ -96,9 +96,6 @@ def map_config() -> dict:
         "maxBboxAreaDeg2": settings.API_MAX_BBOX_AREA_DEG2,
         "pageSize": settings.API_MAX_PAGE_SIZE,
         "markerLimit": max(1, min(settings.MAP_MARKER_LIMIT, settings.API_MAX_PAGE_SIZE)),
-        # A street view's first page of markers where nothing tells how many there are
-        # (static/js/streetplan.js): the list endpoint's default page.
-        "firstPageSize": settings.API_PAGE_SIZE,
         # Street-level squares read the stored per-cell counts (mapping/density/cells.py).
         "clusterMaxZoom": AGGREGATE_MAX_ZOOM,
         "maxPhotos": settings.PHOTO_MAX_COUNT,

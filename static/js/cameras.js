@@ -16,7 +16,7 @@ export const HIGHLIGHT_COLOUR = "#ffd400";
 const WEDGE_LENGTH_PX = 9;
 const WEDGE_HALF_ANGLE_RAD = 0.38;
 // At most this many pages of the list endpoint per view (5,000 cameras each). Below the
-// deepest zoom the map draws markers only where they fit in one (config.markerLimit,
+// deepest zoom the map asks for markers only where they fit in one (config.markerLimit,
 // streetplan.js); more pages follow there only if cameras were added meanwhile.
 const MAX_PAGES = 4;
 // The camera layer loads the view padded by this share on each side, so small pans stay local.
@@ -194,27 +194,9 @@ export class CameraLayer {
    * withFov adds fields of view. A view inside what is already loaded costs no request: the
    * area asked for is the view padded by `pad` on each side, so small pans stay local, then
    * grown by `align` (to whole map tiles, so that nearby views send the same, cacheable
-   * request).
-   *
-   * The first page asked for holds `firstPageSize` cameras; its `count` is the area's. When
-   * that is more than `limit`, nothing more is asked nor drawn and load resolves to false
-   * (the caller counts them in squares instead). An area that outgrew the first page gets
-   * the next page of the same size when that holds the rest, else is asked again in pages
-   * of config.pageSize: one request more, not one per small page. Resolves to true once the
-   * cameras are drawn.
+   * request). Resolves to true once the cameras are drawn.
    */
-  async load(
-    view,
-    filters,
-    withFov,
-    {
-      bboxText,
-      pad = CAMERA_PAD,
-      align = (bounds) => bounds,
-      firstPageSize = config.pageSize,
-      limit = Infinity,
-    },
-  ) {
+  async load(view, filters, withFov, { bboxText, pad = CAMERA_PAD, align = (bounds) => bounds }) {
     const key = JSON.stringify([filters, withFov]);
     const radius = radiusForZoom(this.map.getZoom());
     if (this.covers(view, filters, withFov)) {
@@ -228,24 +210,18 @@ export class CameraLayer {
       ...filters,
       in_bbox: bboxText(padded),
       status: "active",
+      page_size: config.pageSize,
       properties: MARKER_PROPERTIES.join(","),
       fov: withFov ? 1 : "",
     };
-    const firstPage = (pageSize) =>
-      withParams(config.api.cameras, { ...params, page_size: pageSize });
-    let url = firstPage(firstPageSize);
-    let features = [];
+    let url = withParams(config.api.cameras, params);
+    const features = [];
     let count = 0;
     for (let pages = 0; url && pages < MAX_PAGES; pages += 1) {
       const page = await getJSON(url, { signal: this.abort.signal });
-      count = page.count ?? features.length + (page.features || []).length;
-      if (pages === 0 && count > limit) return false;
       features.push(...(page.features || []));
+      count = page.count ?? features.length;
       url = page.next || null;
-      if (url && pages === 0 && firstPageSize < config.pageSize && count > 2 * firstPageSize) {
-        features = [];
-        url = firstPage(config.pageSize);
-      }
     }
     this.loaded = key;
     this.loadedBounds = padded;

@@ -173,10 +173,9 @@ function clusterZoom(zoom) {
  * Street level: markers where the area loaded around the view holds at most
  * config.markerLimit cameras, else counts in squares ("zoom in to see each camera").
  * Thousands of overlapping markers say less than the counts, and cost the server and the
- * browser ten times more. The markers are asked for first, their first page's count
- * deciding, unless the area may be crowded (streetplan.js): then the count comes first,
- * from the stored per-cell sums. At the deepest zoom there is no zooming in to see them:
- * markers, however many.
+ * browser ten times more. The count comes first, from the stored per-cell sums, unless
+ * the squares drawn already tell it (streetplan.js). At the deepest zoom there is no
+ * zooming in to see them: markers, however many.
  */
 async function showStreetLevel(filterValues, current) {
   const zoom = map.getZoom();
@@ -203,14 +202,11 @@ async function showStreetLevel(filterValues, current) {
   }
   const question = firstQuestion({
     known: countFrom(density.answer, bboxText, zoom, filterValues),
-    crowdedBefore: clusters !== null,
     markerLimit: config.markerLimit,
-    pageSize: config.pageSize,
-    firstPageSize: config.firstPageSize,
   });
   if (question.markers) {
-    const drawn = await showCameras(filterValues, current, withFov, question.markers);
-    if (drawn || !current()) return;
+    await showCameras(filterValues, current, withFov);
+    return;
   }
   const answer = await countOrNull(bboxText, clusterZoom(zoom), filterValues);
   if (!current()) return;
@@ -253,15 +249,11 @@ function showClusters(answer) {
   publishState("clusters", density.cellCount);
 }
 
-/**
- * The markers of the view (`pages`: CameraLayer.load's firstPageSize and limit); false when
- * the area holds more than the limit (nothing drawn, what was shown stays) or the view moved.
- */
-async function showCameras(filterValues, current, withFov, pages = {}) {
+/** The markers of the view; false when the view moved meanwhile. */
+async function showCameras(filterValues, current, withFov) {
   const drawn = await cameras.load(map.getBounds(), filterValues, withFov, {
     bboxText: (bounds) => bboxForView(bounds).text,
     align: tileAligned,
-    ...pages,
   });
   if (!drawn || !current()) return false;
   legendCameras.hidden = false;

@@ -1,36 +1,27 @@
 // What a street-level view asks first: its markers, or how many cameras its area holds.
 //
 // Markers are drawn where the area loaded around the view holds at most config.markerLimit
-// cameras, counted in squares elsewhere (main.js). Most views hold far fewer, and a page of
-// markers says how many the area holds (its `count`): asking for the markers straight away
-// costs those views one request instead of a count and then the markers. Only where the
-// area may hold more than the limit is the count asked first, as a few kilobytes of stored
-// sums, rather than a page of markers thrown away.
-
-// The first page of markers, when nothing tells how many cameras an area holds, is the
-// list endpoint's default page (config.firstPageSize, API_PAGE_SIZE: 500), about 100 kB of
-// markers (210 bytes each; 1 kB with the fields of view drawn from config.fovMinZoom). It
-// answers alone for an area of up to that many cameras; a larger one costs one request
-// more (CameraLayer.load); a crowded one wastes it once, and the next views around it are
-// counted first (`crowdedBefore`).
+// cameras, counted in squares elsewhere (main.js). The count comes first, from the stored
+// per-cell sums (a few kilobytes), then the markers in one page where they fit; unless the
+// density squares drawn already tell the count (density.countFrom): a zoom in from the
+// density map to street level then asks for the markers, or the squares, straight away.
+//
+// Asking for a first page of markers before the count, that page's `count` deciding,
+// spares the count's request where an area holds few cameras, but costs the server more
+// at scale: crowded areas fetch a page of markers for nothing and areas of more than a
+// page fetch it twice. On the 2.5-million-camera benchmark set (2026-12-04) the load test
+// of map readers looking somewhere new (docs/benchmarks.md) lost a quarter of its capacity
+// that way (184 answers/s instead of 249) and its p99 went from 144 ms to 894 ms.
 
 /**
  * The first question of a street-level view whose markers are not loaded.
  *
  * @param known the cameras of the area to load, when squares drawn already tell them
  *   (density.countFrom), else null
- * @param crowdedBefore the last street-level view with these filters showed squares
- * @returns {{count: true}} to ask the count first, or {{markers: {firstPageSize, limit}}}
- *   to ask for the markers (CameraLayer.load), which gives up after the first page when
- *   its count is over `limit`
+ * @returns {{count: true}} to ask the count first, or {{markers: true}} to ask for the
+ *   markers (CameraLayer.load)
  */
-export function firstQuestion({ known, crowdedBefore, markerLimit, pageSize, firstPageSize }) {
-  if (known !== null) {
-    // The count is known already: the markers in as few pages as possible, or none.
-    return known > markerLimit ? { count: true } : { markers: { firstPageSize: pageSize } };
-  }
-  if (crowdedBefore) return { count: true };
-  return {
-    markers: { firstPageSize: Math.min(firstPageSize, markerLimit, pageSize), limit: markerLimit },
-  };
+export function firstQuestion({ known, markerLimit }) {
+  if (known === null || known > markerLimit) return { count: true };
+  return { markers: true };
 }
