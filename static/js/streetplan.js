@@ -10,8 +10,8 @@
 // spares the count's request where an area holds few cameras, but costs the server more
 // at scale: crowded areas fetch a page of markers for nothing and areas of more than a
 // page fetch it twice. On the 2.5-million-camera benchmark set (2026-12-04) the load test
-// of map readers looking somewhere new (docs/benchmarks.md) lost a quarter of its capacity
-// that way (184 answers/s instead of 249) and its p99 went from 144 ms to 894 ms.
+// of map readers looking somewhere new (docs/benchmarks.md, docs/api.md) had a p99 of
+// 894 ms that way, against 144-224 ms with the count first.
 
 /**
  * The first question of a street-level view whose markers are not loaded.
