@@ -1,10 +1,11 @@
 """API routes. Each resource module registers its own routes here."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from api.response_cache import cached_by_camera_data
 from api.routes import RouteView
+from api.schema import EnglishSchemaView
 from api.submissions import submission_router
 from api.views.cameras import CameraDetailView, CameraListView
 from api.views.density import DensityView
@@ -13,7 +14,7 @@ from api.views.exports import CSVExportView, GeoJSONExportView
 app_name = "api"
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", EnglishSchemaView.as_view(), name="schema"),  # English: see api.schema
     # Swagger UI's start-up script from /api/docs/?script= rather than inline in the page,
     # so that the page's Content-Security-Policy allows our own scripts only.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

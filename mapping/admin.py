@@ -1,11 +1,14 @@
 """Admin screens. Moderation of submissions: mapping.admin_moderation.
 
-Column and filter titles are the models' verbose names, translated there."""
+Column and filter titles are the models' verbose names, translated there. Each screen
+describes its delete action in a sentence of its own (mapping.admin_delete), so that
+French agrees it with the model: "les caméras sélectionnées"."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy
 from leaflet.admin import LeafletGeoAdmin
 
+from mapping.admin_delete import DeleteSelectedInOwnWords
 from mapping.admin_moderation import PhotoMedia, SubmissionAdmin, thumbnail_html
 from mapping.models import Building, Camera, CameraPhoto, ImportRun, StreetSegment, Submission
 
@@ -30,7 +33,8 @@ class CameraPhotoInline(admin.TabularInline):
 
 
 @admin.register(Camera)
-class CameraAdmin(LeafletGeoAdmin):
+class CameraAdmin(DeleteSelectedInOwnWords, LeafletGeoAdmin):
+    delete_selected_description = gettext_lazy("Delete selected cameras")
     list_display = (
         "id",
         "source",
@@ -65,12 +69,21 @@ admin.site.register(Submission, SubmissionAdmin)
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(DeleteSelectedInOwnWords, admin.ModelAdmin):
+    delete_selected_description = gettext_lazy("Delete selected import runs")
     list_display = ("id", "kind", "status", "started_at", "duration_s", "file")
     list_filter = ("kind", "status")
     readonly_fields = [field.name for field in ImportRun._meta.fields]
 
 
-admin.site.register(StreetSegment, LeafletGeoAdmin)
-admin.site.register(Building, LeafletGeoAdmin)
+@admin.register(StreetSegment)
+class StreetSegmentAdmin(DeleteSelectedInOwnWords, LeafletGeoAdmin):
+    delete_selected_description = gettext_lazy("Delete selected street segments")
+
+
+@admin.register(Building)
+class BuildingAdmin(DeleteSelectedInOwnWords, LeafletGeoAdmin):
+    delete_selected_description = gettext_lazy("Delete selected buildings")
+
+
 admin.site.site_header = gettext_lazy("Angle Mort administration")

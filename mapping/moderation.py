@@ -93,8 +93,10 @@ def _lock_pending(submission: Submission | int) -> Submission:
     if locked.status != SubmissionStatus.PENDING:
         raise ModerationError(
             "status",
-            # The status is the API's value (approved, rejected, merged).
-            _("submission %(id)s was already %(status)s") % {"id": pk, "status": locked.status},
+            # Translators: the status is the submission's status as the admin shows it
+            # (context "submission": approved, rejected or merged), agreeing with it.
+            _("submission %(id)s was already %(status)s")
+            % {"id": pk, "status": locked.get_status_display()},
             conflict=True,
         )
     return locked

@@ -86,3 +86,40 @@ def test_docs_page_loads_only_our_own_static_files(client, db):
     script = client.get(start)
     assert script["Content-Type"].startswith("application/javascript")
     assert 'url: "/api/schema/"' in script.content.decode()
+
+
+# --- One language: English ---------------------------------------------------------------------
+
+FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+STATUS_DESCRIPTION = (
+    "Camera status: one or more of active, removed, comma-separated (any of them matches). "
+    "Default: active only; status=active,removed gives both.\n\n"
+    "* `active` - active\n* `removed` - removed"
+)
+
+
+def test_the_schema_is_english_whatever_the_language_of_the_request(client, db):
+    """Client generators and people diff the schema: it is one document. Asked in French, it
+    mixed English filter texts with French choice labels, and gained French titles."""
+    english = client.get("/api/schema/?format=json")
+    french = client.get("/api/schema/?format=json", **FRENCH)
+    assert french.status_code == 200
+    assert french.content == english.content
+    assert french["Content-Language"] == "en"
+    schema = french.json()
+    status = _parameters(schema, "/api/cameras/")["status"]
+    assert status["description"] == STATUS_DESCRIPTION  # the filter's text and its choices
+    assert "title" not in status["schema"]["items"]
+    assert schema["components"]["schemas"]["StatusEnum"]["description"] == (
+        "* `pending` - pending\n* `approved` - approved\n* `rejected` - rejected\n"
+        "* `merged` - merged"
+    )
+    feature = schema["components"]["schemas"]["CameraFeature"]["properties"]["properties"]
+    assert feature["properties"]["height"]["description"] == "Metres above the ground."
+
+
+def test_the_schema_refuses_a_language_parameter_in_the_language_of_the_request(client, db):
+    """drf-spectacular's ?lang= would translate it again; refused rather than ignored."""
+    response = client.get("/api/schema/?lang=fr", **FRENCH)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"lang": ["paramètre inconnu ; paramètres connus : format"]}

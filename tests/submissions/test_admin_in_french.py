@@ -55,7 +55,7 @@ def test_a_bulk_approval_is_reported_in_french(moderator_admin):
         CHANGELIST, {**action, "_selected_action": [one.pk]}, follow=True, **FRENCH
     )
     assert messages_shown(again) == [
-        f"Signalement {one.pk} : le signalement {one.pk} a déjà été traité (statut : approved)"
+        f"Signalement {one.pk} : le signalement {one.pk} a déjà été approuvé"
     ]
 
 

@@ -138,11 +138,33 @@ def test_moderation_refusals_follow_the_language_of_the_request(anonymous_client
     assert decide(moderator_client, confirmation["id"], "approve").status_code == 200
     again = decide(moderator_client, confirmation["id"], "approve", FRENCH)
     assert again.status_code == 409
-    assert again.json()["detail"] == (
-        f"le signalement {confirmation['id']} a déjà été traité (statut : approved)"
-    )
+    assert again.json()["detail"] == f"le signalement {confirmation['id']} a déjà été approuvé"
     in_english = decide(moderator_client, confirmation["id"], "approve")
     assert in_english.json()["detail"] == f"submission {confirmation['id']} was already approved"
+
+
+@pytest.mark.parametrize(
+    ("decision", "french", "english"),
+    [
+        ("approve", "approuvé", "approved"),
+        ("reject", "refusé", "rejected"),
+        ("merge", "fusionné", "merged"),
+    ],
+)
+def test_a_decided_submission_is_refused_with_its_status_in_the_request_language(
+    anonymous_client, moderator_client, decision, french, english
+):
+    """The status is the label a moderator reads in the admin, agreeing with «signalement»,
+    not the stored API value ("déjà été traité (statut : approved)")."""
+    camera = make_camera(location=point(LON + 0.065, LAT))
+    new = post(anonymous_client, kind="new", location=f"{LON + 0.066},{LAT}").json()
+    body = {"approve": {}, "reject": {"reason": "floue"}, "merge": {"camera": camera.pk}}[decision]
+    assert decide(moderator_client, new["id"], decision, **body).status_code == 200
+    again = decide(moderator_client, new["id"], "approve", FRENCH)
+    assert again.status_code == 409
+    assert again.json()["detail"] == f"le signalement {new['id']} a déjà été {french}"
+    in_english = decide(moderator_client, new["id"], "approve")
+    assert in_english.json()["detail"] == f"submission {new['id']} was already {english}"
 
 
 def test_the_osm_notice_of_a_decision_is_in_french(anonymous_client, moderator_client):
