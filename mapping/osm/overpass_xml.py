@@ -22,20 +22,15 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
 from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
+from mapping.osm.coordinates import CoordinateError, centre_point, checked_point
 from mapping.osm.extract import BuildingElement, CameraElement
-from mapping.osm.overpass import (
-    centre_point,
-    is_building_or_camera,
-    points_as_lines,
-    relation_elements,
-)
+from mapping.osm.overpass import is_building_or_camera, points_as_lines, relation_elements
 
 # What libosmium says when it meets them.
 REFUSED_BY_OSMIUM = (
@@ -49,7 +44,10 @@ Lines = list[list[tuple[float, float]]]
 
 
 class AnswerNotReadable(ValueError):
-    """The answer cannot be read as XML (cut short, not XML, a point not a number)."""
+    """The answer cannot be read as XML (cut short, not XML, an id not a number).
+
+    A point or centre at no place is a CoordinateError (mapping.osm.coordinates), which
+    names it."""
 
 
 class AnswerElement(NamedTuple):
@@ -101,22 +99,13 @@ def _events(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
         raise AnswerNotReadable(str(error)) from error
 
 
-def _coordinate(text: str, limit: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and -limit <= value <= limit):
-        raise AnswerNotReadable(f"a member point's coordinate {text!r} is not a number in range")
-    return value
-
-
-def _point(nd: ElementTree.Element) -> tuple[float, float] | None:
-    """A member's point (lon, lat); None for a cropped one (<nd/>)."""
+def _point(nd: ElementTree.Element, place: str) -> tuple[float, float] | None:
+    """A member's point (lon, lat); None for a cropped one (<nd/>). place names it in
+    the CoordinateError raised for a point at no place."""
     lat, lon = nd.get("lat"), nd.get("lon")
-    if lat is None or lon is None:
+    if lat is None and lon is None:
         return None
-    return _coordinate(lon, 180.0), _coordinate(lat, 90.0)
+    return checked_point(place, lat, lon)
 
 
 def _take_member_points(relation: ElementTree.Element) -> Lines:
@@ -126,7 +115,13 @@ def _take_member_points(relation: ElementTree.Element) -> Lines:
         if len(member) == 0:
             continue
         if member.get("type") == "way":
-            lines.extend(points_as_lines(_point(nd) for nd in member.iter("nd")))
+            whose = f"of member way {member.get('ref', '')} (in relation {relation.get('id', '')})"
+            lines.extend(
+                points_as_lines(
+                    _point(nd, f"point {number} {whose}")
+                    for number, nd in enumerate(member.iter("nd"), start=1)
+                )
+            )
         del member[:]
         member.text = None
     return lines
@@ -140,8 +135,8 @@ def _take_centre(element: ElementTree.Element) -> tuple[float, float] | None:
     element.remove(given)
     try:
         return centre_point(given.get("lat"), given.get("lon"))
-    except ValueError as error:
-        raise AnswerNotReadable(
+    except CoordinateError as error:
+        raise CoordinateError(
             f"the centre of {element.tag} {element.get('id', '')} {error}"
         ) from error
 

@@ -20,6 +20,7 @@ import shapely
 
 from mapping.bbox import BBox
 from mapping.osm import overpass_xml
+from mapping.osm.coordinates import CoordinateError
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
@@ -330,6 +331,8 @@ def read_osm_file(
                 _read_overpass_answer(path, extract, index, cameras_only)
         _refuse_negative_camera_nodes(extract.cameras)
     except NegativeIdError as error:
+        raise OsmFileError(f"{path}: {error}") from error
+    except CoordinateError as error:
         raise OsmFileError(f"{path}: {error}") from error
     except (RuntimeError, overpass_xml.AnswerNotReadable) as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error

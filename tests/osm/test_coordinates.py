@@ -1,0 +1,172 @@
+"""A coordinate that is no place (out of range, not a number, too big for a float) is
+refused with the element named, by every import path, and the import changes nothing.
+
+The paths are the real ones: the Overpass API (through the local stand-in, whose answer
+text is rewritten to say what json.dumps cannot), a saved Overpass answer (`import_osm
+--file answer.json`), and .osm and .osm.pbf files read by osmium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mapping.importer import import_bbox, import_file
+from mapping.models import ImportRun
+from mapping.osm.coordinates import CoordinateError, centre_point
+from mapping.osm.overpass import OverpassError
+from mapping.osm.pbf import OsmFileError
+from tests.helsinki import HELSINKI_BBOX
+from tests.osm.builder import OverpassAnswer, at
+from tests.osm.conftest import testville_town as make_town
+from tests.osm.snapshot import database_snapshot
+
+# A camera the Overpass stand-in adds inside Helsinki, at a place its answer's text then
+# gives other coordinates.
+NEW_CAMERA = 9_300_000_001
+PLACEHOLDER_LAT, PLACEHOLDER_LON = 60.16791234, 24.94012345  # 8 decimals: no OSM node
+
+
+def _last_run() -> ImportRun:
+    return ImportRun.objects.order_by("-id").first()
+
+
+# (what the answer's text says in place of the camera's coordinate, the reason given)
+BAD_JSON_COORDINATES = [
+    (f'"lat": {PLACEHOLDER_LAT}', '"lat": 95', "has lat 95, beyond -90..90"),
+    (f'"lat": {PLACEHOLDER_LAT}', '"lat": -90.5', "has lat -90.5, beyond -90..90"),
+    (f'"lon": {PLACEHOLDER_LON}', '"lon": 200.25', "has lon 200.25, beyond -180..180"),
+    (f'"lat": {PLACEHOLDER_LAT}', '"lat": 1e400', "has lat 1E+400, beyond -90..90"),
+    (f'"lon": {PLACEHOLDER_LON}', '"lon": -Infinity', "has lon -inf, beyond -180..180"),
+    (f'"lat": {PLACEHOLDER_LAT}', '"lat": NaN', "has lat nan, not a number"),
+    (f'"lat": {PLACEHOLDER_LAT}', '"lat": "60.1679"', "has lat '60.1679', not a number"),
+    (f'"lon": {PLACEHOLDER_LON}', '"lon": true', "has lon True, not a number"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("placeholder", "written", "reason"), BAD_JSON_COORDINATES)
+def test_an_overpass_camera_at_no_place_fails_the_import_naming_it(
+    fake_overpass, helsinki, placeholder, written, reason
+):
+    """Before: lat 95.0 and 1e400 were stored (a camera beyond the pole, at infinity),
+    lat 95 (an integer), a string, NaN or true dropped the camera without a word (and
+    with it, a camera stored there would have been marked removed)."""
+    fake_overpass.add_node(
+        NEW_CAMERA, PLACEHOLDER_LON, PLACEHOLDER_LAT, {"man_made": "surveillance"}
+    )
+    fake_overpass.script(("replace", (placeholder, written)))
+    before = database_snapshot()
+
+    with pytest.raises(OverpassError) as refused:
+        import_bbox(HELSINKI_BBOX)
+
+    assert f"node {NEW_CAMERA} {reason}" in str(refused.value)
+    assert str(refused.value).startswith("Overpass tile 1/1 (")
+    assert database_snapshot() == before
+    failed = _last_run()
+    assert (failed.status, failed.kind) == ("failed", "overpass")
+    assert f"node {NEW_CAMERA} {reason}" in failed.error
+
+
+def _street_node_inside(server) -> tuple[int, int]:
+    """A walkable way of the stand-in's data and a node in the middle of it."""
+    for way_id in server.data.tagged["way"]:
+        way = server.data.ways[way_id]
+        nodes = way["nodes"]
+        walkable = way["tags"].get("highway") == "footway" and len(nodes) > 2
+        if walkable and all(node in server.data.nodes for node in nodes):
+            return way_id, nodes[len(nodes) // 2]
+    raise AssertionError("no footway in the data")
+
+
+@pytest.mark.django_db
+def test_an_overpass_street_node_at_no_place_fails_the_import_naming_it(fake_overpass, helsinki):
+    """A node without a tag, given by `>; out skel qt;` for a street: before, the street
+    was drawn to latitude 95."""
+    _, node_id = _street_node_inside(fake_overpass)
+    fake_overpass.edit("node", node_id, lat=95.0)
+    before = database_snapshot()
+
+    with pytest.raises(OverpassError, match=rf"node {node_id} has lat 95.0, beyond -90..90"):
+        import_bbox(HELSINKI_BBOX)
+
+    assert database_snapshot() == before
+
+
+def _answer_with_geometry(bad_point: tuple[float, float]) -> OverpassAnswer:
+    """An `out geom` answer: a street whose second point is bad_point, and a building
+    relation whose member way's points are fine."""
+    answer = OverpassAnswer()
+    answer.node(101, at(0, 0), {"man_made": "surveillance"})
+    answer.way(10, [(1, at(-1, 1)), (2, bad_point), (3, at(1, 1))], {"highway": "footway"})
+    return answer
+
+
+def _answer_with_member_point(bad_point: tuple[float, float]) -> OverpassAnswer:
+    answer = OverpassAnswer()
+    answer.node(101, at(0, 0), {"man_made": "surveillance"})
+    ring = [at(-4, 4), at(-3, 4), bad_point, at(-4, 5), at(-4, 4)]
+    answer.relation(60, [("way", 61, "outer", ring)], {"type": "multipolygon", "building": "yes"})
+    return answer
+
+
+# The same point, as JSON (95.0), as osmium reads it (95) and as Python reads the text
+# of a member's point (95.0000000).
+LAT_95 = r"has lat 95(\.0*)?, beyond -90\.\.90"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answer", "bad_point", "reason"),
+    [
+        (_answer_with_geometry, (10.0, 95.0), rf"node 2 \(in way 10\) {LAT_95}"),
+        (_answer_with_geometry, (-180.5, 45.0), r"node 2 \(in way 10\) has lon -180\.50*, beyond"),
+        (
+            _answer_with_member_point,
+            (10.0, 95.0),
+            rf"point 3 of member way 61 \(in relation 60\) {LAT_95}",
+        ),
+    ],
+)
+@pytest.mark.parametrize("form", ["json"])
+def test_a_saved_answer_with_a_point_at_no_place_fails_the_import_naming_it(
+    tmp_path, answer, bad_point, reason, form
+):
+    """`out geom` gives each way, and each member way of a relation, its points: before,
+    the street or the building was drawn to latitude 95 from the JSON, and from the
+    .osm the street was cut there without a word and the member point was refused
+    without saying whose it was."""
+    import_file(make_town().write(tmp_path / "town.osm.pbf"))
+    before = database_snapshot()
+    write = {"json": answer(bad_point).write_json, "osm": answer(bad_point).write_xml}[form]
+    path = write(tmp_path / f"answer.{form}")
+
+    with pytest.raises((OverpassError, OsmFileError)) as refused:
+        import_file(path)
+
+    assert str(refused.value).startswith(f"{path}: ")
+    assert re.search(reason, str(refused.value))
+    assert database_snapshot() == before
+    assert re.search(reason, _last_run().error)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "reason"),
+    [
+        (None, 10.0, "has no lat"),
+        (95, 10.0, "has lat 95, beyond -90..90"),
+        ("95.0000000", "10", "has lat 95.0000000, beyond -90..90"),
+        (45, "east", "has lon 'east', not a number"),
+        (45, float("nan"), "has lon nan, not a number"),
+    ],
+)
+def test_a_centre_at_no_place_says_which_coordinate(lat, lon, reason):
+    with pytest.raises(CoordinateError, match=reason):
+        centre_point(lat, lon)
+
+
+def test_a_centre_in_range_is_lon_lat():
+    assert centre_point("45.5", 10) == (10.0, 45.5)
+    assert centre_point(-90, "-180") == (-180.0, -90.0)
