@@ -20,7 +20,7 @@ import shapely
 
 from mapping.bbox import BBox
 from mapping.osm import overpass_xml
-from mapping.osm.coordinates import CoordinateError
+from mapping.osm.coordinates import CoordinateError, osmium_location_problem
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
@@ -58,7 +58,9 @@ def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
     """The way's nodes as runs of those with a known location.
 
     Extracts cut ways at their edge: nodes outside it have no location. Each run of
-    located nodes becomes its own piece rather than a line jumping over the gap.
+    located nodes becomes its own piece rather than a line jumping over the gap. A node
+    the file places out of range (osmium reads it, and finds it not valid) is no edge:
+    CoordinateError names it.
     """
     runs: list[list[tuple[int, float, float]]] = [[]]
     for node in way.nodes:
@@ -68,6 +70,9 @@ def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
         else:
             if node.ref < 0:  # osmium keeps no location for these: not the extract's edge
                 raise NegativeIdError("node", node.ref, f" (in way {way.id})")
+            problem = osmium_location_problem(location.x, location.y)
+            if problem is not None:
+                raise CoordinateError(f"node {node.ref} (in way {way.id}) {problem}")
             if runs[-1]:
                 runs.append([])
     return [run for run in runs if len(run) > 1]
@@ -119,7 +124,13 @@ class _CameraNodes(osmium.SimpleHandler):
         # an operator's name): one shared copy of each instead of one per camera makes the
         # cameras held for the import take 640 bytes each instead of 1,880 (2.5 million
         # synthetic cameras: 4.7 GB at the peak before), for no measurable time.
-        feature = node.__geo_interface__
+        try:
+            feature = node.__geo_interface__
+        except AttributeError:
+            # osmium checked the location, in C++ as it does every camera's, and built no
+            # point: Python looks at a location only here, never per camera.
+            self._no_point(node)
+            return
         lon, lat = feature["geometry"]["coordinates"]
         shared = self.strings.setdefault
         tags = {
@@ -128,6 +139,15 @@ class _CameraNodes(osmium.SimpleHandler):
         self.extract.cameras.append(
             CameraElement("node", node.id, node.version or None, lon, lat, tags)
         )
+
+    @staticmethod
+    def _no_point(node) -> None:
+        """A camera node without a valid location: CoordinateError when the file places
+        it out of range; left out when it gives it none (`out ids` or `out tags` printed
+        it so), as the JSON answer leaves out a node without lat and lon."""
+        problem = osmium_location_problem(node.location.x, node.location.y)
+        if problem is not None:
+            raise CoordinateError(f"node {node.id} {problem}")
 
 
 class _ExtractHandler(_CameraNodes):
@@ -252,7 +272,9 @@ def _filters(cameras_only: bool = False) -> list:
     return [
         osmium.filter.TagFilter(("man_made", SURVEILLANCE)).enable_for(entity.NODE),
         others.enable_for(entity.WAY | entity.RELATION | entity.AREA),
-        osmium.filter.GeoInterfaceFilter().enable_for(entity.NODE),
+        # Keeps a camera node whose location is not valid, for _CameraNodes to refuse by
+        # name: dropped, it would leave a stored camera to be marked removed.
+        osmium.filter.GeoInterfaceFilter(drop_invalid_geometries=False).enable_for(entity.NODE),
     ]
 
 
