@@ -20,8 +20,6 @@ cameras exactly as it does a JSON answer's.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -31,6 +29,7 @@ from xml.sax.saxutils import quoteattr
 from mapping.osm.coordinates import CoordinateError, centre_point, checked_point
 from mapping.osm.extract import BuildingElement, CameraElement
 from mapping.osm.overpass import is_building_or_camera, points_as_lines, relation_elements
+from mapping.osm.text_coordinates import open_uncompressed
 
 # What libosmium says when it meets them.
 REFUSED_BY_OSMIUM = (
@@ -73,16 +72,6 @@ class GivenElements(NamedTuple):
 def refused_for_overpass_geometry(error: RuntimeError) -> bool:
     """Whether osmium refused a file for the member points or centres Overpass prints."""
     return any(refusal in str(error) for refusal in REFUSED_BY_OSMIUM)
-
-
-def _open(path: Path) -> IO[bytes]:
-    """The file's bytes, uncompressed as osmium reads it (by its suffix)."""
-    suffix = path.suffix.lower()
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
 
 
 def _events(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
@@ -183,7 +172,7 @@ def readable_copy(source: Path, readable: Path) -> list[AnswerElement]:
     kept: list[AnswerElement] = []
     root: ElementTree.Element | None = None
     depth = 0
-    with _open(source) as stream, readable.open("w", encoding="utf-8") as copy:
+    with open_uncompressed(source) as stream, readable.open("w", encoding="utf-8") as copy:
         for event, element in _events(stream):
             if event == "start":
                 if root is None:

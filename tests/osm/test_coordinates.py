@@ -8,6 +8,7 @@ text is rewritten to say what json.dumps cannot), a saved Overpass answer (`impo
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -223,6 +224,69 @@ def _osm_text_with_camera(tmp_path: Path, lat: str, lon: str) -> Path:
     return path
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("cameras_only", [False, True], ids=["full", "cameras only"])
+@pytest.mark.parametrize(
+    ("lat", "lon", "reason"),
+    [
+        ("north", "10.0015", "node 104 has lat 'north', not a number"),
+        ("45.0015", "nan", "node 104 has lon 'nan', not a number"),
+        ("45.0015", "1e400", "node 104 has lon 1e400, beyond -180..180"),
+        ("1e99", "10.0015", "node 104 has lat 1e99, beyond -90..90"),
+        ("45.0015", "1e40", "node 104 has lon 1e40, beyond -180..180"),
+    ],
+)
+def test_an_osm_file_with_a_coordinate_that_is_no_number_fails_naming_the_node(
+    tmp_path, lat, lon, reason, cameras_only
+):
+    """osmium refuses "north" or "nan" with a message that names no element (an uncaught
+    InvalidLocationError before: a traceback), and reads a number with an exponent of 56
+    or more (1e400) as 0: before, the camera was stored on the prime meridian and the
+    area taken as covered stretched to it, marking removed every stored camera between."""
+    import_file(make_town().write(tmp_path / "town.osm.pbf"))
+    before = database_snapshot()
+    path = _osm_text_with_camera(tmp_path, lat, lon)
+
+    with pytest.raises(OsmFileError) as refused:
+        import_file(path, cameras_only=cameras_only)
+
+    assert str(refused.value) == f"{path}: {reason}"
+    assert database_snapshot() == before
+
+
+def test_a_compressed_osm_file_is_looked_at_again_as_osmium_reads_it(tmp_path):
+    text = _osm_text_with_camera(tmp_path, "45.0015", "1e400").read_bytes()
+    path = tmp_path / "bad.osm.gz"
+    path.write_bytes(gzip.compress(text))
+
+    with pytest.raises(OsmFileError, match=r"node 104 has lon 1e400, beyond -180\.\.180"):
+        read_osm_file(path)
+
+
+@pytest.mark.parametrize(
+    ("corner", "reason"),
+    [
+        ('maxlat="95"', "has maxlat 95, beyond -90..90"),
+        ('maxlon="1e400"', "has maxlon 1e400, beyond -180..180"),
+        ('maxlat="north"', "has maxlat 'north', not a number"),
+    ],
+)
+def test_bounds_at_no_place_are_refused(tmp_path, corner, reason):
+    """osmium left out a corner out of range (the file's box, where what the file lacks
+    is marked removed, shrank to the other corner), read 1e400 as 0 (the box stretched
+    to the prime meridian) and refused "north" without saying where."""
+    path = make_town().write(tmp_path / "town.osm")
+    text = path.read_text()
+    name = corner.split("=")[0]
+    written = re.search(rf'{name}="[^"]*"', text).group(0)
+    path.write_text(text.replace(written, corner))
+
+    with pytest.raises(OsmFileError) as refused:
+        read_osm_file(path)
+
+    assert str(refused.value) == f"{path}: the file's <bounds> {reason}"
+
+
 @pytest.mark.parametrize("cameras_only", [False, True], ids=["full", "cameras only"])
 def test_a_camera_node_given_no_location_is_left_out_as_from_json(tmp_path, cameras_only):
     """`out tags` prints a node without lat and lon: no place to refuse, nor to import."""
@@ -235,6 +299,17 @@ def test_a_camera_node_given_no_location_is_left_out_as_from_json(tmp_path, came
 
     assert sorted(c.osm_id for c in read.cameras) == [101, 102, 103]
     assert read_overpass_json(answer).cameras == []
+
+
+def test_a_camera_truly_on_the_prime_meridian_is_read(tmp_path):
+    """0 is a place: the file is looked at again, and it says 0."""
+    town = make_town()
+    town.camera(104, (0.0, 45.0))
+    path = town.write(tmp_path / "meridian.osm")
+
+    cameras = read_osm_file(path).cameras
+
+    assert (0.0, 45.0) in {(c.lon, c.lat) for c in cameras}
 
 
 @pytest.mark.django_db
