@@ -131,7 +131,9 @@ class FakeOverpass:
         ("ok", None) a normal answer; ("status", 504) an HTTP error; ("truncate", 0.5) the
         first half of the body; ("remark", "runtime error: ...") Overpass's in-band error;
         ("delay", seconds) a late normal answer; ("inject", [elements]) a normal answer
-        plus elements nobody asked for (a misbehaving server)."""
+        plus elements nobody asked for (a misbehaving server); ("replace", (old, new)) a
+        normal answer with every `old` of its text written `new` (what json.dumps cannot
+        write, e.g. a number like 1e400)."""
         with self._lock:
             self._script.extend(answers)
 
@@ -283,6 +285,9 @@ class FakeOverpass:
         if scripted and scripted[0] == "remark":
             body = {**body, "elements": [], "remark": str(scripted[1])}
         data = json.dumps(body).encode()
+        if scripted and scripted[0] == "replace":
+            old, new = scripted[1]
+            data = data.replace(old.encode(), new.encode())
         if scripted and scripted[0] == "truncate":
             data = data[: int(len(data) * float(scripted[1]))]
         return 200, data

@@ -11,19 +11,18 @@ client-side (tags, position) before it becomes part of the extract.
 from __future__ import annotations
 
 import json
-import math
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlencode
 
 import overpy
 import shapely
 
 from mapping.bbox import BBox, split_into_tiles
+from mapping.osm.coordinates import CoordinateError, centre_point, checked_point
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
@@ -132,49 +131,35 @@ def _coordinates(result: overpy.Result) -> dict[int, tuple[float, float]]:
     An answer to `out geom` (overpass-turbo's default, so what its export saves) has no
     node of a way: each way carries its points in "geometry", one per node id (null where
     the output was clipped). Read as nodes, they give the way its line as `>; out skel`
-    would, and a node listed both ways has the same place either way.
+    would, and a node listed both ways has the same place either way. Every coordinate
+    was checked by _refuse_points_at_no_place: none here is out of range or not a number.
     """
     coordinates = {
         node.id: (float(node.lon), float(node.lat))
         for node in result.nodes
-        if isinstance(node.lon, Decimal | float) and isinstance(node.lat, Decimal | float)
+        if node.lon is not None and node.lat is not None
     }
     for way in result.ways:
-        points = way.attributes.get("geometry")
-        if not isinstance(points, list) or len(points) != len(_node_ids(way)):
-            continue
-        for node_id, point in zip(_node_ids(way), points, strict=True):
-            if isinstance(point, dict) and "lat" in point and "lon" in point:
+        for node_id, point in _way_points(way):
+            if point:
                 coordinates.setdefault(node_id, (float(point["lon"]), float(point["lat"])))
     return coordinates
+
+
+def _way_points(way) -> list[tuple[int, dict | None]]:
+    """The points `out geom` gives the way (a dict, or a null or empty one where cropped),
+    each with its node id; none when it gives none, or not one per node."""
+    points = way.attributes.get("geometry")
+    node_ids = _node_ids(way)
+    if not isinstance(points, list) or len(points) != len(node_ids):
+        return []
+    pairs = zip(node_ids, points, strict=True)
+    return [(node_id, given if isinstance(given, dict) else None) for node_id, given in pairs]
 
 
 def _node_ids(way) -> list[int]:
     """The way's node ids; none where `out tags center` prints none (overpy: None)."""
     return way._node_ids or []
-
-
-def _degrees(name: str, value, limit: float) -> float:
-    if value is None:
-        raise ValueError(f"has no {name}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and -limit <= number <= limit):
-        raise ValueError(f"has {name} {str(value)!r}, not a number in range")
-    return number
-
-
-def centre_point(lat, lon) -> tuple[float, float]:
-    """The centre `out center` gives a way or relation (its bounding box's) as (lon, lat),
-    from the JSON's numbers or the XML's text.
-
-    ValueError (saying "has no lat", or which value is wrong) when one is missing, not a
-    number or out of range: a camera would be placed there. Shared by the JSON answer and
-    the XML one (mapping.osm.overpass_xml), so both refuse the same centres.
-    """
-    return _degrees("lon", lon, 180.0), _degrees("lat", lat, 90.0)
 
 
 def _centre_given(element) -> tuple[float, float] | None:
@@ -187,8 +172,36 @@ def _centre_given(element) -> tuple[float, float] | None:
     kind = "way" if isinstance(element, overpy.Way) else "relation"
     try:
         return centre_point(element.center_lat, element.center_lon)
-    except ValueError as error:
-        raise ValueError(f"the centre of {kind} {element.id} {error}") from error
+    except CoordinateError as error:
+        raise CoordinateError(f"the centre of {kind} {element.id} {error}") from error
+
+
+def _refuse_points_at_no_place(result: overpy.Result) -> None:
+    """CoordinateError naming the first node, way point or member point whose latitude or
+    longitude is out of range or not a number (NaN, Infinity, 1e400, a string).
+
+    A point without coordinates is none: a node printed by `out ids`, a point `out
+    geom(bbox)` cropped. One with either is checked whole. overpy keeps JSON's numbers
+    as it read them (Decimal, int, float for NaN and Infinity) and strings as strings.
+    """
+    for node in result.nodes:
+        if node.lat is not None or node.lon is not None:
+            checked_point(f"node {node.id}", node.lat, node.lon, of_json=True)
+    for way in result.ways:
+        for node_id, given in _way_points(way):
+            if given:
+                place = f"node {node_id} (in way {way.id})"
+                checked_point(place, given.get("lat"), given.get("lon"), of_json=True)
+        _centre_given(way)
+    for relation in result.relations:
+        for member in relation.members:
+            if not isinstance(member, overpy.RelationWay):
+                continue
+            for number, given in enumerate(member.geometry or [], start=1):
+                if given is not None and (given.lat is not None or given.lon is not None):
+                    place = f"point {number} of member way {member.ref} (in relation {relation.id})"
+                    checked_point(place, given.lat, given.lon, of_json=True)
+        _centre_given(relation)
 
 
 def _runs(node_ids, coordinates) -> list[list[tuple[int, float, float]]]:
@@ -242,10 +255,10 @@ def _member_lines(relation, way_nodes, coordinates) -> list[list[tuple[float, fl
         elif member.geometry:
             lines.extend(
                 points_as_lines(
-                    (float(point.lon), float(point.lat))
-                    if point is not None and point.lat is not None and point.lon is not None
+                    (float(given.lon), float(given.lat))
+                    if given is not None and given.lat is not None and given.lon is not None
                     else None
-                    for point in member.geometry
+                    for given in member.geometry
                 )
             )
     return lines
@@ -375,14 +388,15 @@ def _cropped_points_as_gaps(body: bytes | str) -> bytes | str:
 
 
 def parse_answer(body: bytes | str, label: str) -> overpy.Result:
-    """overpy's reader; a cut-off body, a runtime error or a centre that is not a place
-    (overpy reads it as a Decimal, which takes "NaN" and any number) becomes an
-    OverpassError."""
+    """overpy's reader; a cut-off body, a runtime error or a point or centre that is not
+    a place (overpy reads a centre as a Decimal, which takes "NaN" and any number)
+    becomes an OverpassError, which names the element at no place."""
     try:
         result = overpy.Overpass().parse_json(_cropped_points_as_gaps(body))
-        for element in (*result.ways, *result.relations):
-            _centre_given(element)
+        _refuse_points_at_no_place(result)
         return result
+    except CoordinateError as error:
+        raise OverpassError(f"{label}: {error}") from error
     except json.JSONDecodeError as error:
         raise OverpassError(f"{label}: the answer is not complete JSON ({error.msg})") from error
     except overpy.exception.OverPyException as error:

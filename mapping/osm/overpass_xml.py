@@ -20,22 +20,16 @@ cameras exactly as it does a JSON answer's.
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, NamedTuple
 from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
+from mapping.osm.coordinates import CoordinateError, centre_point, checked_point
 from mapping.osm.extract import BuildingElement, CameraElement
-from mapping.osm.overpass import (
-    centre_point,
-    is_building_or_camera,
-    points_as_lines,
-    relation_elements,
-)
+from mapping.osm.overpass import is_building_or_camera, points_as_lines, relation_elements
+from mapping.osm.text_coordinates import open_uncompressed
 
 # What libosmium says when it meets them.
 REFUSED_BY_OSMIUM = (
@@ -49,7 +43,10 @@ Lines = list[list[tuple[float, float]]]
 
 
 class AnswerNotReadable(ValueError):
-    """The answer cannot be read as XML (cut short, not XML, a point not a number)."""
+    """The answer cannot be read as XML (cut short, not XML, an id not a number).
+
+    A point or centre at no place is a CoordinateError (mapping.osm.coordinates), which
+    names it."""
 
 
 class AnswerElement(NamedTuple):
@@ -77,16 +74,6 @@ def refused_for_overpass_geometry(error: RuntimeError) -> bool:
     return any(refusal in str(error) for refusal in REFUSED_BY_OSMIUM)
 
 
-def _open(path: Path) -> IO[bytes]:
-    """The file's bytes, uncompressed as osmium reads it (by its suffix)."""
-    suffix = path.suffix.lower()
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
-
-
 def _events(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
     """iterparse's start and end events; what goes wrong reading becomes AnswerNotReadable
     (a failure to write the copy stays what it is).
@@ -101,22 +88,13 @@ def _events(stream: IO[bytes]) -> Iterator[tuple[str, ElementTree.Element]]:
         raise AnswerNotReadable(str(error)) from error
 
 
-def _coordinate(text: str, limit: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and -limit <= value <= limit):
-        raise AnswerNotReadable(f"a member point's coordinate {text!r} is not a number in range")
-    return value
-
-
-def _point(nd: ElementTree.Element) -> tuple[float, float] | None:
-    """A member's point (lon, lat); None for a cropped one (<nd/>)."""
+def _point(nd: ElementTree.Element, place: str) -> tuple[float, float] | None:
+    """A member's point (lon, lat); None for a cropped one (<nd/>). place names it in
+    the CoordinateError raised for a point at no place."""
     lat, lon = nd.get("lat"), nd.get("lon")
-    if lat is None or lon is None:
+    if lat is None and lon is None:
         return None
-    return _coordinate(lon, 180.0), _coordinate(lat, 90.0)
+    return checked_point(place, lat, lon)
 
 
 def _take_member_points(relation: ElementTree.Element) -> Lines:
@@ -126,7 +104,13 @@ def _take_member_points(relation: ElementTree.Element) -> Lines:
         if len(member) == 0:
             continue
         if member.get("type") == "way":
-            lines.extend(points_as_lines(_point(nd) for nd in member.iter("nd")))
+            whose = f"of member way {member.get('ref', '')} (in relation {relation.get('id', '')})"
+            lines.extend(
+                points_as_lines(
+                    _point(nd, f"point {number} {whose}")
+                    for number, nd in enumerate(member.iter("nd"), start=1)
+                )
+            )
         del member[:]
         member.text = None
     return lines
@@ -140,8 +124,8 @@ def _take_centre(element: ElementTree.Element) -> tuple[float, float] | None:
     element.remove(given)
     try:
         return centre_point(given.get("lat"), given.get("lon"))
-    except ValueError as error:
-        raise AnswerNotReadable(
+    except CoordinateError as error:
+        raise CoordinateError(
             f"the centre of {element.tag} {element.get('id', '')} {error}"
         ) from error
 
@@ -188,7 +172,7 @@ def readable_copy(source: Path, readable: Path) -> list[AnswerElement]:
     kept: list[AnswerElement] = []
     root: ElementTree.Element | None = None
     depth = 0
-    with _open(source) as stream, readable.open("w", encoding="utf-8") as copy:
+    with open_uncompressed(source) as stream, readable.open("w", encoding="utf-8") as copy:
         for event, element in _events(stream):
             if event == "start":
                 if root is None:

@@ -19,7 +19,8 @@ import osmium
 import shapely
 
 from mapping.bbox import BBox
-from mapping.osm import overpass_xml
+from mapping.osm import overpass_xml, text_coordinates
+from mapping.osm.coordinates import CoordinateError, osmium_location_problem
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
 from mapping.osm.walkable import WayNodes, is_walkable
 
@@ -57,7 +58,9 @@ def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
     """The way's nodes as runs of those with a known location.
 
     Extracts cut ways at their edge: nodes outside it have no location. Each run of
-    located nodes becomes its own piece rather than a line jumping over the gap.
+    located nodes becomes its own piece rather than a line jumping over the gap. A node
+    the file places out of range (osmium reads it, and finds it not valid) is no edge:
+    CoordinateError names it.
     """
     runs: list[list[tuple[int, float, float]]] = [[]]
     for node in way.nodes:
@@ -67,6 +70,9 @@ def _valid_nodes(way) -> list[list[tuple[int, float, float]]]:
         else:
             if node.ref < 0:  # osmium keeps no location for these: not the extract's edge
                 raise NegativeIdError("node", node.ref, f" (in way {way.id})")
+            problem = osmium_location_problem(location.x, location.y)
+            if problem is not None:
+                raise CoordinateError(f"node {node.ref} (in way {way.id}) {problem}")
             if runs[-1]:
                 runs.append([])
     return [run for run in runs if len(run) > 1]
@@ -118,7 +124,13 @@ class _CameraNodes(osmium.SimpleHandler):
         # an operator's name): one shared copy of each instead of one per camera makes the
         # cameras held for the import take 640 bytes each instead of 1,880 (2.5 million
         # synthetic cameras: 4.7 GB at the peak before), for no measurable time.
-        feature = node.__geo_interface__
+        try:
+            feature = node.__geo_interface__
+        except AttributeError:
+            # osmium checked the location, in C++ as it does every camera's, and built no
+            # point: Python looks at a location only here, never per camera.
+            self._no_point(node)
+            return
         lon, lat = feature["geometry"]["coordinates"]
         shared = self.strings.setdefault
         tags = {
@@ -127,6 +139,15 @@ class _CameraNodes(osmium.SimpleHandler):
         self.extract.cameras.append(
             CameraElement("node", node.id, node.version or None, lon, lat, tags)
         )
+
+    @staticmethod
+    def _no_point(node) -> None:
+        """A camera node without a valid location: CoordinateError when the file places
+        it out of range; left out when it gives it none (`out ids` or `out tags` printed
+        it so), as the JSON answer leaves out a node without lat and lon."""
+        problem = osmium_location_problem(node.location.x, node.location.y)
+        if problem is not None:
+            raise CoordinateError(f"node {node.id} {problem}")
 
 
 class _ExtractHandler(_CameraNodes):
@@ -141,6 +162,9 @@ class _ExtractHandler(_CameraNodes):
         # come after its ways (_read_everything). A way without nodes (an Overpass
         # answer's `out tags center`) says nothing about that, and is not counted.
         self.ways_read = self.ways_unlocated = 0
+        # A camera outline with a point exactly on the equator or the prime meridian: a
+        # coordinate of an .osm file osmium may have misread (read_osm_file).
+        self.outline_on_zero = False
 
     def way(self, way) -> None:
         _refuse_negative_ids(way, with_members=False)
@@ -153,6 +177,7 @@ class _ExtractHandler(_CameraNodes):
         if tags.get("man_made") == SURVEILLANCE:
             points = [(lon, lat) for run in _valid_nodes(way) for _, lon, lat in run]
             if points:
+                self.outline_on_zero = self.outline_on_zero or _on_a_zero_axis(points)
                 lon, lat = _centroid(points)
                 self.extract.cameras.append(
                     CameraElement(
@@ -184,7 +209,11 @@ class _ExtractHandler(_CameraNodes):
         if is_building:
             self.extract.buildings.append(BuildingElement(osm_type, area.orig_id(), geometry))
         if is_camera:  # camera ways were handled in way(); relations only arrive here
-            centre = shapely.from_wkb(geometry).centroid
+            shape = shapely.from_wkb(geometry)
+            self.outline_on_zero = self.outline_on_zero or _on_a_zero_axis(
+                shapely.get_coordinates(shape)
+            )
+            centre = shape.centroid
             self.extract.cameras.append(
                 CameraElement(
                     "relation",
@@ -251,7 +280,9 @@ def _filters(cameras_only: bool = False) -> list:
     return [
         osmium.filter.TagFilter(("man_made", SURVEILLANCE)).enable_for(entity.NODE),
         others.enable_for(entity.WAY | entity.RELATION | entity.AREA),
-        osmium.filter.GeoInterfaceFilter().enable_for(entity.NODE),
+        # Keeps a camera node whose location is not valid, for _CameraNodes to refuse by
+        # name: dropped, it would leave a stored camera to be marked removed.
+        osmium.filter.GeoInterfaceFilter(drop_invalid_geometries=False).enable_for(entity.NODE),
     ]
 
 
@@ -318,33 +349,73 @@ def read_osm_file(
     if not path.is_file():
         raise OsmFileError(f"{path}: no such file")
     extract = OsmExtract()
+    xml = text_coordinates.is_xml(path)
     try:
+        if xml:
+            text_coordinates.refuse_coordinates_at_no_place(path, bounds_only=True)
         header_box = _header_box(path)
         with _collector_paused():
             try:
-                _read(path, extract, index, cameras_only)
+                outline_on_zero = _read(path, extract, index, cameras_only)
             except RuntimeError as error:
                 if not overpass_xml.refused_for_overpass_geometry(error):
                     raise
                 extract = OsmExtract()
-                _read_overpass_answer(path, extract, index, cameras_only)
+                outline_on_zero = _read_overpass_answer(path, extract, index, cameras_only)
         _refuse_negative_camera_nodes(extract.cameras)
+        if xml and (outline_on_zero or _read_on_a_zero_axis(extract)):
+            text_coordinates.refuse_coordinates_at_no_place(path)
     except NegativeIdError as error:
         raise OsmFileError(f"{path}: {error}") from error
+    except CoordinateError as error:
+        raise OsmFileError(f"{path}: {error}") from error
+    except osmium.InvalidLocationError as error:
+        raise OsmFileError(f"{path}: {_coordinate_not_a_number(path, error)}") from error
     except (RuntimeError, overpass_xml.AnswerNotReadable) as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
     extract.extent = union(header_box, camera_extent(extract.cameras))
     return extract
 
 
-def _read(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> None:
+def _coordinate_not_a_number(path: Path, error: Exception) -> str:
+    """What to say when osmium refused a coordinate it could not read as a number: the
+    element, when the file is XML (osmium says only "wrong format for coordinate")."""
+    if text_coordinates.is_xml(path):
+        try:
+            text_coordinates.refuse_coordinates_at_no_place(path)
+        except CoordinateError as named:
+            return str(named)
+    return f"not readable as OpenStreetMap data ({error})"
+
+
+def _on_a_zero_axis(points) -> bool:
+    return any(lon == 0.0 or lat == 0.0 for lon, lat in points)
+
+
+def _read_on_a_zero_axis(extract: OsmExtract) -> bool:
+    """Whether a camera, a street's node or a building's vertex read lies exactly on the
+    equator or the prime meridian: where osmium puts a coordinate of an .osm file written
+    with an exponent of 56 or more (1e400), which mapping.osm.text_coordinates then looks
+    for. Only for .osm files, read by Python after the read: a .pbf holds integers.
+    """
+    if any(camera.lon == 0.0 or camera.lat == 0.0 for camera in extract.cameras):
+        return True
+    if any(_on_a_zero_axis((lon, lat) for _, lon, lat in way.nodes) for way in extract.ways):
+        return True
+    # osmium's polygons (hex WKB); those made of an answer's member points (WKT) were
+    # read by Python, which reads 1e400 as what it is.
+    polygons = [b.geometry for b in extract.buildings if not b.geometry.startswith("SRID=")]
+    return bool(polygons) and bool((shapely.get_coordinates(shapely.from_wkb(polygons)) == 0).any())
+
+
+def _read(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> bool:
+    """Read into extract; whether a camera outline has a point on a zero axis."""
     if cameras_only:
-        _read_cameras(path, extract, index)
-    else:
-        _read_everything(path, extract, index)
+        return _read_cameras(path, extract, index)
+    return _read_everything(path, extract, index)
 
 
-def _read_overpass_answer(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> None:
+def _read_overpass_answer(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> bool:
     """An Overpass answer saved as XML whose relations' members carry their points (`out
     geom`) or whose ways and relations carry a centre (`out center`): osmium refuses the
     file (mapping.osm.overpass_xml).
@@ -360,12 +431,13 @@ def _read_overpass_answer(path: Path, extract: OsmExtract, index: str, cameras_o
     with TemporaryDirectory(prefix="anglemort-overpass-") as scratch:
         readable = Path(scratch, "answer.osm")
         kept = overpass_xml.readable_copy(path, readable)
-        _read(readable, extract, index, cameras_only)
+        outline_on_zero = _read(readable, extract, index, cameras_only)
     given = overpass_xml.given_elements(kept)
     if not cameras_only:
         _replace_relations(extract.buildings, given.buildings)
     _replace_relations(extract.cameras, given.cameras)
     _add_where_missing(extract.cameras, given.centred)
+    return outline_on_zero
 
 
 def _replace_relations(elements: list, relations: list) -> None:
@@ -407,7 +479,7 @@ def _locations_may_come_later(path: Path) -> bool:
     return not path.name.lower().endswith(".pbf")
 
 
-def _read_everything(path: Path, extract: OsmExtract, index: str) -> None:
+def _read_everything(path: Path, extract: OsmExtract, index: str) -> bool:
     """Cameras, walkable ways and buildings, every way with its nodes' locations.
 
     osmium gives a way the locations of the nodes it has already passed. Read in one
@@ -422,7 +494,7 @@ def _read_everything(path: Path, extract: OsmExtract, index: str) -> None:
     filters = _filters()
     handler.apply_file(str(path), locations=True, idx=index, filters=filters)
     if not (2 * handler.ways_unlocated > handler.ways_read and _locations_may_come_later(path)):
-        return
+        return handler.outline_on_zero
     extract.cameras.clear()
     extract.ways.clear()
     extract.buildings.clear()
@@ -431,12 +503,13 @@ def _read_everything(path: Path, extract: OsmExtract, index: str) -> None:
     # read first, then the file again with the location handler in front.
     if _ways_carry_their_points(path):
         _apply_with_areas(path, handler, filters)
-        return
+        return handler.outline_on_zero
     locations = osmium.NodeLocationsForWays(osmium.index.create_map(index))
     locations.ignore_errors()
     with osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NODE) as reader:
         osmium.apply(reader, locations)
     _apply_with_areas(path, handler, filters, locations)
+    return handler.outline_on_zero
 
 
 def _apply_with_areas(path: Path, handler: _ExtractHandler, filters: list, *in_front) -> None:
@@ -468,7 +541,7 @@ def _ways_carry_their_points(path: Path) -> bool:
     return False
 
 
-def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
+def _read_cameras(path: Path, extract: OsmExtract, index: str) -> bool:
     """The cameras alone, without a location index over the whole file.
 
     Camera nodes in one pass; camera ways and relations, if any, from a small file of
@@ -486,7 +559,7 @@ def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
             handler = _CamerasWithoutLocations(extract, path, small_file, writers)
             handler.apply_file(str(path), filters=_filters(cameras_only=True))
         if handler.writer is None:
-            return
+            return False
         ways_and_relations = _ExtractHandler(extract, cameras_only=True)
         if _locations_may_come_later(path) and _ways_carry_their_points(path):
             # The small file would hold them without their points (nor nodes to read
@@ -494,7 +567,8 @@ def _read_cameras(path: Path, extract: OsmExtract, index: str) -> None:
             entity = osmium.osm.osm_entity_bits
             others = osmium.filter.EntityFilter(entity.WAY | entity.RELATION | entity.AREA)
             _apply_with_areas(path, ways_and_relations, [others, *_filters(cameras_only=True)])
-            return
+            return ways_and_relations.outline_on_zero
         ways_and_relations.apply_file(
             str(small_file), locations=True, idx=index, filters=_filters(cameras_only=True)
         )
+        return ways_and_relations.outline_on_zero

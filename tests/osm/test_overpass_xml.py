@@ -188,8 +188,11 @@ def test_an_xml_answer_cut_short_or_with_a_bad_point_is_a_clear_error(tmp_path, 
     bad = tmp_path / "bad.osm"
     bad.write_text(text.replace('<nd lat="', '<nd lat="x', 1))  # a member's point
 
-    for path, reason in ((cut, "no element found"), (bad, "'x45.0")):
-        with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data") as refused:
+    for path, reason in (
+        (cut, "not readable as OpenStreetMap data (no element found"),
+        (bad, "point 1 of member way 61 (in relation 60) has lat 'x45.0017000', not a number"),
+    ):
+        with pytest.raises(OsmFileError) as refused:
             read_osm_file(path, cameras_only=cameras_only)
         assert reason in str(refused.value)
         assert str(refused.value).startswith(f"{path}: ")

@@ -208,7 +208,7 @@ def test_objects_not_yet_uploaded_are_refused_in_an_xml_answer(
         ('<center lon="10.0010000"/>', "has no lat"),
         ('<center lat="north" lon="10.0010000"/>', "has lat 'north', not a number"),
         ('<center lat="45.0010000" lon="nan"/>', "has lon 'nan', not a number"),
-        ('<center lat="95.0000000" lon="10.0010000"/>', "has lat '95.0000000', not a number in"),
+        ('<center lat="95.0000000" lon="10.0010000"/>', "has lat 95.0000000, beyond -90..90"),
     ],
 )
 def test_an_xml_answer_with_a_bad_centre_is_a_clear_error(tmp_path, centre, reason, cameras_only):
@@ -219,11 +219,9 @@ def test_an_xml_answer_with_a_bad_centre_is_a_clear_error(tmp_path, centre, reas
     bad = tmp_path / "bad.osm"
     bad.write_text(text.replace(given, centre))
 
-    with pytest.raises(OsmFileError, match="not readable as OpenStreetMap data") as refused:
+    with pytest.raises(OsmFileError) as refused:
         read_osm_file(bad, cameras_only=cameras_only)
-    assert reason in str(refused.value)
-    assert f"the centre of way {CAMERA_WAY} " in str(refused.value)  # which element
-    assert str(refused.value).startswith(f"{bad}: ")
+    assert str(refused.value) == f"{bad}: the centre of way {CAMERA_WAY} {reason}"
 
 
 def _stored() -> tuple[list, list, list]:
