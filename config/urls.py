@@ -6,6 +6,13 @@ from django.views.static import serve
 
 from mapping.views import favicon, map_page
 
+
+def serve_media(request, path: str):
+    """Photos from MEDIA_ROOT as it is when asked (read per request, not when this module
+    was imported, so a setting changed later, as tests do, is the one served from)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 # Under /api/, an unknown path or a refused request (Host, too many fields) answers JSON.
 handler404 = "api.errors.not_found"
 handler400 = "api.errors.bad_request"
@@ -22,5 +29,5 @@ urlpatterns = [
 if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
     urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media),
     ]

@@ -537,7 +537,8 @@ def test_new_camera_with_a_photo_waits_in_the_moderation_queue(map_session, live
     page.get_by_label("Username").fill("moderator")
     page.get_by_label("Password").fill("e2e-moderator-pw")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/admin/mapping/submission/"))
+    # The whole address: the login page's own (?next=/admin/mapping/submission/) ends alike.
+    page.wait_for_url(re.compile(r"^https?://[^/]+/admin/mapping/submission/$"))
     row = page.locator(
         "#result_list tbody tr",
         has=page.locator(f'a[href$="/admin/mapping/submission/{submission.pk}/change/"]'),
