@@ -11,11 +11,11 @@ from django.core.cache import caches
 from django.test import Client
 
 from mapping import admin_device, admin_login
+from tests.admin import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/login/"
-PASSWORD = "a-long-moderator-passphrase-42"
 COOKIE = "anglemort_admin_device"
 HOME = "203.0.113.7"
 ELSEWHERE = "198.51.100.23"
@@ -25,19 +25,8 @@ DAYS = 180
 
 
 @pytest.fixture(autouse=True)
-def _small_limits_and_a_fast_hasher(settings):
-    settings.ADMIN_LOGIN_FAILURES_PER_CLIENT = 3
-    settings.ADMIN_LOGIN_FAILURES_PER_USERNAME = 5
-    settings.ADMIN_LOGIN_WINDOW_S = 600
+def _device_cookies_on(settings):
     settings.ADMIN_DEVICE_COOKIE_DAYS = DAYS
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 @pytest.fixture
@@ -46,11 +35,6 @@ def now(monkeypatch):
     clock = [1_700_000_000.0]
     monkeypatch.setattr(admin_login, "clock", lambda: clock[0])
     return clock
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    return django_user_model.objects.create_user("moderator-1", password=PASSWORD, is_staff=True)
 
 
 def attempt(password="wrong", username="moderator-1", address=ELSEWHERE, device=None, **extra):

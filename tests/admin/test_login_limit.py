@@ -9,37 +9,16 @@ import pytest
 from django.core.cache import caches
 
 from mapping import admin_login
+from tests.admin import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/login/"
-PASSWORD = "a-long-moderator-passphrase-42"
 ADDRESS = "203.0.113.7"
 OTHER_ADDRESS = "198.51.100.23"
 THIRD_ADDRESS = "192.0.2.200"
 WRONG = "Please enter the correct username and password"
 REFUSED = "Too many failed login attempts"
-
-
-@pytest.fixture(autouse=True)
-def _small_limits_and_a_fast_hasher(settings):
-    settings.ADMIN_LOGIN_FAILURES_PER_CLIENT = 3
-    settings.ADMIN_LOGIN_FAILURES_PER_USERNAME = 5
-    settings.ADMIN_LOGIN_WINDOW_S = 600
-    # Each login checks a password; Django's real hasher would take most of the test's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    return django_user_model.objects.create_user("moderator-1", password=PASSWORD, is_staff=True)
 
 
 def attempt(client, password="wrong", username="moderator-1", address=ADDRESS, **extra):

@@ -11,35 +11,15 @@ from django.core.cache import caches
 from django.test import Client
 
 from mapping import admin_login
+from tests.admin import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/password_change/"
 LOGIN_URL = "/admin/login/"
-PASSWORD = "a-long-moderator-passphrase-42"
 NEW_PASSWORD = "another-long-passphrase-77"
 WRONG = "Your old password was entered incorrectly"
 REFUSED = "Too many wrong passwords"
-
-
-@pytest.fixture(autouse=True)
-def _small_limits_and_a_fast_hasher(settings):
-    settings.ADMIN_LOGIN_FAILURES_PER_CLIENT = 3
-    settings.ADMIN_LOGIN_FAILURES_PER_USERNAME = 5
-    settings.ADMIN_LOGIN_WINDOW_S = 600
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters():
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    return django_user_model.objects.create_user("moderator-1", password=PASSWORD, is_staff=True)
 
 
 @pytest.fixture
