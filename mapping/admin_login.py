@@ -164,8 +164,13 @@ def forget_username(username: str) -> None:
     caches["default"].delete(_username_key(normalized_username(username)))
 
 
+def wait_minutes(seconds: int) -> int:
+    """The wait a refusal names, in whole minutes (never "0 minutes")."""
+    return max(1, math.ceil(seconds / 60))
+
+
 def too_many_attempts_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = wait_minutes(seconds)
     return ngettext(
         "Too many failed login attempts. Try again in %(minutes)d minute.",
         "Too many failed login attempts. Try again in %(minutes)d minutes.",

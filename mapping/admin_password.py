@@ -19,8 +19,6 @@ the login: a moderator whose username others keep locked can still change the pa
 
 from __future__ import annotations
 
-import math
-
 from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import ValidationError
@@ -34,7 +32,7 @@ COUNTER_KIND = "username (password change form)"
 
 
 def too_many_guesses_message(seconds: int) -> str:
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = admin_login.wait_minutes(seconds)
     return ngettext(
         "Too many wrong passwords. Try again in %(minutes)d minute.",
         "Too many wrong passwords. Try again in %(minutes)d minutes.",
