@@ -62,7 +62,13 @@ LIMITS = {
     "measured here, the host has two). The Python part is already flat: pyosmium builds "
     "the tag dicts in C++, the tags are parsed by cached readers, the lines go out through a "
     "queued writer; what remains is 10-12 microseconds of Python per camera for its line "
-    "and as much for its read.",
+    "and as much for its read. Making each camera's line as the file is read, from the tag "
+    "dict osmium builds, was tried on 2026-12-04: the same lines, a peak of 1.5 GB instead "
+    "of 1.7 GB, but no faster on two cores (85 and 93 s against 76 and 93 s, runs "
+    "alternated in the same hour): the read then does on one core what the COPY did beside "
+    "the server's parsing, and the COPY, now the server's work alone, took 29-35 s from two "
+    "sessions into the one stage table, no less than one session's 31-33 s. What would "
+    "pay is a read of the file's blocks by two processes.",
     "load": "answers the cache cannot give are computed by 3 sync workers on two cores shared "
     "with PostgreSQL (and, here, other users); when they arrive faster than that capacity, "
     "requests queue and time out.",
