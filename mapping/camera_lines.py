@@ -1,22 +1,21 @@
-"""COPY text lines of the cameras an import read, their tags normalised.
+"""COPY text of one camera an import read, its tags normalised.
 
-The hottest loop of a big import, shared by both ways cameras are written: into the
+The hottest code of a big import, shared by every way cameras are written: into the
 staging table of mapping.sync, where they are compared with the stored ones, and straight
-into an empty camera table (mapping.first_load). Only where a camera is differs between
-them (two numbers for the staging table, a geometry for the camera table): the caller
-says how, as the last fields of the line, so every other field has the same index in both.
+into an empty camera table (mapping.first_load, mapping.parallel_load); and by the .pbf
+reader, which makes a camera node's fields as it reads it (mapping.camera_rows). Only
+where a camera is differs between the tables (two numbers for the staging table, a
+geometry for the camera table): the writer adds it as the last fields of the line, so
+every other field has the same index in both.
 """
 
 from __future__ import annotations
 
 import struct
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 
 from mapping import copy_text
-from mapping.osm.extract import CameraElement
 from mapping.osm.tags import NormalisedCamera, normalise_camera_tags
 
 NORMALISED = (
@@ -57,28 +56,20 @@ def point_ewkb(lon: float, lat: float) -> str:
     return POINT_EWKB_PREFIX + _pack_point(lon, lat).hex()
 
 
-def lon_lat(camera: CameraElement) -> str:
+def lon_lat(lon: float, lat: float) -> str:
     """A camera's place as two fields (the staging table's lon and lat)."""
-    return f"{camera.lon!r}\t{camera.lat!r}"
+    return f"{lon!r}\t{lat!r}"
 
 
-def first_of_each_identity(cameras: Iterable[CameraElement]) -> Iterator[CameraElement]:
-    """The cameras in order, without any later repeat of an OSM identity already met."""
-    seen: set[tuple[str, int]] = set()
-    for camera in cameras:
-        identity = (camera.osm_type, camera.osm_id)
-        if identity not in seen:
-            seen.add(identity)
-            yield camera
-
-
-def _fields(camera: CameraElement, f: NormalisedCamera, tags_json: str) -> tuple[str, ...]:
+def _fields(
+    osm_type: str, osm_id: int, version: int | None, f: NormalisedCamera, tags_json: str
+) -> tuple[str, ...]:
     """The COPY fields of one camera, in COLUMNS order, not yet escaped."""
-    version, tilt, height, check_date = camera.version, f.tilt, f.height, f.check_date
+    tilt, height, check_date = f.tilt, f.height, f.check_date
     null = copy_text.NULL
     return (
-        camera.osm_type,
-        str(camera.osm_id),
+        osm_type,
+        str(osm_id),
         null if version is None else repr(version),
         f.surveillance,
         f.surveillance_type,
@@ -100,30 +91,27 @@ def _fields(camera: CameraElement, f: NormalisedCamera, tags_json: str) -> tuple
     )
 
 
-def camera_lines(
-    cameras: Iterable[CameraElement],
-    unparsed: Counter[str],
-    place: Callable[[CameraElement], str] = lon_lat,
-) -> Iterator[str]:
-    """One COPY line per camera: the COLUMNS, then place(camera), which ends the line.
+def camera_fields(
+    osm_type: str, osm_id: int, version: int | None, tags: dict[str, str]
+) -> tuple[str, tuple[str, ...]]:
+    """The COLUMNS of one camera as COPY text (tab-separated, no place, no newline), and
+    the keys whose values could not be read.
 
-    Counts into unparsed, key by key, the values that could not be read. Every text
-    field is a tag value, trimmed or lowercased, and the tags' JSON escapes each
-    character COPY gives a meaning (tab, newline, carriage return, backslash) with a
-    backslash: a JSON without one means that no field needs escaping, and the line is
-    joined as it is. The tags go through orjson, several times faster than json.dumps;
-    jsonb stores the same object whichever way its text was spelt.
+    Every text field is a tag value, trimmed or lowercased, and the tags' JSON escapes
+    each character COPY gives a meaning (tab, newline, carriage return, backslash) with a
+    backslash: a JSON without one means that no field needs escaping, and the fields are
+    joined as they are. The tags go through orjson, several times faster than
+    json.dumps; jsonb stores the same object whichever way its text was spelt.
     """
-    normalise, dumps, text = normalise_camera_tags, orjson.dumps, copy_text.text
-    escaped = _FREE_TEXT_COLUMNS
-    for camera in cameras:
-        f = normalise(camera.tags)
-        if f.unparsed:
-            unparsed.update(f.unparsed)
-        tags_json = dumps(camera.tags).decode()
-        fields = _fields(camera, f, tags_json)
-        if "\\" in tags_json:
-            fields = tuple(
-                text(value) if index in escaped else value for index, value in enumerate(fields)
-            )
-        yield "\t".join(fields) + "\t" + place(camera) + "\n"
+    f = normalise_camera_tags(tags)
+    tags_json = _dumps(tags).decode()
+    fields = _fields(osm_type, osm_id, version, f, tags_json)
+    if "\\" in tags_json:
+        text, escaped = copy_text.text, _FREE_TEXT_COLUMNS
+        fields = tuple(
+            text(value) if index in escaped else value for index, value in enumerate(fields)
+        )
+    return "\t".join(fields), f.unparsed
+
+
+_dumps = orjson.dumps

@@ -22,7 +22,8 @@ from datetime import datetime
 import numpy as np
 from psycopg import sql
 
-from mapping import bulk_load, camera_lines, copy_text
+from mapping import bulk_load, camera_lines, camera_rows, copy_text
+from mapping.camera_rows import CameraRows
 from mapping.osm.extract import CameraElement
 
 CAMERA_TABLE = "mapping_camera"
@@ -77,30 +78,16 @@ def geohash_keys(lons: np.ndarray, lats: np.ndarray) -> np.ndarray:
     return (x << np.uint64(1)) | y
 
 
-def _first_of_each_identity(cameras: Sequence[CameraElement]) -> np.ndarray:
-    """Indexes, in reading order, of the first camera of each (osm_type, osm_id)."""
-    kinds = {"node": 0, "way": 1, "relation": 2}
-    count = len(cameras)
-    ids = np.fromiter((camera.osm_id for camera in cameras), dtype=np.int64, count=count)
-    types = np.fromiter((kinds[camera.osm_type] for camera in cameras), dtype=np.int8, count=count)
-    # Sorted by id, then type, then reading order: each identity's first reading leads its run.
-    by_identity = np.lexsort((np.arange(count), types, ids))
-    ids, types = ids[by_identity], types[by_identity]
-    leads = np.ones(count, dtype=bool)
-    leads[1:] = (ids[1:] != ids[:-1]) | (types[1:] != types[:-1])
-    return np.sort(by_identity[leads])
-
-
-def load_order(cameras: Sequence[CameraElement]) -> np.ndarray:
+def load_order(cameras: CameraRows | Sequence[CameraElement]) -> np.ndarray:
     """Indexes of the cameras to write, in geohash order.
 
     The first of any repeated OSM identity is kept (as the staging path keeps it);
     cameras at the same key stay in the order they were read.
     """
-    first = _first_of_each_identity(cameras)
-    lons = np.fromiter((cameras[k].lon for k in first), dtype=np.float64, count=len(first))
-    lats = np.fromiter((cameras[k].lat for k in first), dtype=np.float64, count=len(first))
-    return first[np.argsort(geohash_keys(lons, lats), kind="stable")]
+    rows = camera_rows.as_rows(cameras)
+    first = rows.first_of_each_identity()
+    keys = geohash_keys(rows.lons[first], rows.lats[first])
+    return first[np.argsort(keys, kind="stable")]
 
 
 @contextmanager
@@ -142,16 +129,9 @@ def restore_defaults(table: str, before: dict[str, str | None]) -> sql.Composed:
     )
 
 
-def copy_into_empty_table(
-    cursor, cameras: Sequence[CameraElement], now: datetime, unparsed: Counter[str]
-) -> int:
+def copy_into_empty_table(cursor, rows: CameraRows, now: datetime, unparsed: Counter[str]) -> int:
     """COPY every camera (each identity once) into the empty table; returns how many."""
     constants = dict(zip(CONSTANT_COLUMNS, ("osm", "active", 0, now, now, now), strict=True))
-
-    def place(camera: CameraElement) -> str:
-        return camera_lines.point_ewkb(camera.lon, camera.lat)
-
-    ordered = (cameras[k] for k in load_order(cameras).tolist())
-    lines = camera_lines.camera_lines(ordered, unparsed, place)
+    lines = rows.lines(load_order(rows).tolist(), unparsed, camera_lines.point_ewkb)
     with column_defaults(cursor, CAMERA_TABLE, constants):
         return copy_text.copy_lines(cursor, CAMERA_TABLE, COLUMNS, lines)

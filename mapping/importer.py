@@ -220,7 +220,7 @@ def read_any_file(path: Path, cameras_only: bool = False) -> OsmExtract:
         if cameras_only:
             extract.ways, extract.buildings = [], []
         return extract
-    return read_osm_file(path, cameras_only=cameras_only)
+    return read_osm_file(path, cameras_only=cameras_only, node_rows=True)
 
 
 def import_file(

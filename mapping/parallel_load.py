@@ -34,7 +34,7 @@ import multiprocessing
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,8 +46,8 @@ from django.db import connection
 from psycopg import sql
 
 from mapping import bulk_load, camera_lines, copy_text, data_version, first_load
+from mapping.camera_rows import CameraRows
 from mapping.density import first_fill
-from mapping.osm.extract import CameraElement
 
 CAMERA_TABLE = first_load.CAMERA_TABLE
 STAGE_PREFIX = "import_stage_camera_"
@@ -55,8 +55,10 @@ STAGE_PREFIX = "import_stage_camera_"
 # loading (making the stage) or on dropping a stage (somebody is still using it).
 STAGE_LOCK_TIMEOUT = "5s"
 LEFTOVER_LOCK_TIMEOUT = "200ms"
-# Cores one COPY keeps busy (Python making lines, the server parsing them).
+# Cores one COPY keeps busy: Python making lines and the server parsing them, or the
+# server alone when the lines were made as the file was read (mapping.camera_rows).
 CORES_PER_COPY = 2
+CORES_PER_MADE_COPY = 1
 
 # What may hang on the camera table for a swap to put everything back: its indexes, its
 # TOAST table and identity sequence, its row type, defaults, check constraints, primary
@@ -243,7 +245,7 @@ class Stage:
             pass  # drop_leftovers will, once the import's transaction has ended
 
     def load_and_swap(
-        self, cursor, cameras: Sequence[CameraElement], now: datetime, unparsed: Counter[str]
+        self, cursor, cameras: CameraRows, now: datetime, unparsed: Counter[str]
     ) -> int:
         """Fill the stage, index it, count its density cells, swap it in; returns the rows.
 
@@ -301,20 +303,24 @@ class Stage:
                 )
             side.execute(first_load.set_defaults(self.name, constants))
 
-    def _copy_in_parts(self, cameras: Sequence[CameraElement], unparsed: Counter[str]) -> int:
-        """COPY the cameras, in place order, as one contiguous part per two sessions.
+    def _copy_in_parts(self, cameras: CameraRows, unparsed: Counter[str]) -> int:
+        """COPY the cameras, in place order, as one contiguous part per two sessions, or
+        per session when every line was made as the file was read.
 
-        A part keeps two cores busy: Python making its lines, the server parsing them.
-        Split finer, the parts only fight over the cores, and each costs more than its
-        share: on two cores, the 2.5 million synthetic cameras took 39 s as one part
-        and 47 s as two (66 s of CPU against 91; 2026-12-03). So one part is written
+        A part whose lines are made at the COPY keeps two cores busy: Python making its
+        lines, the server parsing them. Split finer, the parts only fight over the cores,
+        and each costs more than its share: on two cores, the 2.5 million synthetic
+        cameras took 39 s as one part and 47 s as two (66 s of CPU against 91;
+        2026-12-03). Lines made already only need joining: the server's parsing is the
+        work, and two sessions share it. One part is written
         from this process, through a side session that commits it into the stage; more
         parts are each written by a forked process of its own (it inherits the cameras
         read, nothing is pickled). Parts are runs of the geohash order, so each keeps
         its neighbours together on disk.
         """
         order = first_load.load_order(cameras)
-        count = max(1, self.sessions // CORES_PER_COPY)
+        cores = CORES_PER_MADE_COPY if cameras.all_made else CORES_PER_COPY
+        count = max(1, self.sessions // cores)
         if count == 1:
             try:
                 return _copy_rows(self.name, cameras, order, unparsed)
@@ -493,21 +499,15 @@ def _count_cells(stage: str) -> first_fill.rollup.LevelCells:
         return first_fill.fine_cells(side.cursor(), stage)
 
 
-def _copy_rows(
-    stage: str, cameras: Sequence[CameraElement], part: np.ndarray, unparsed: Counter[str]
-) -> int:
+def _copy_rows(stage: str, cameras: CameraRows, part: np.ndarray, unparsed: Counter[str]) -> int:
     """COPY the cameras of part (indexes, in order) into the stage, and commit them."""
     with side_session(synchronous_commit="off") as side:
-        lines = camera_lines.camera_lines(
-            (cameras[k] for k in part.tolist()),
-            unparsed,
-            lambda camera: camera_lines.point_ewkb(camera.lon, camera.lat),
-        )
+        lines = cameras.lines(part.tolist(), unparsed, camera_lines.point_ewkb)
         with side.transaction(), side.cursor() as cursor:
             return copy_text.copy_lines(cursor, stage, first_load.COLUMNS, lines)
 
 
-def _copy_part(stage: str, cameras: Sequence[CameraElement], part: np.ndarray, sender) -> None:
+def _copy_part(stage: str, cameras: CameraRows, part: np.ndarray, sender) -> None:
     """In a forked process: _copy_rows, the outcome sent back through sender.
 
     Sends ("ok", rows, unparsed values) or ("error", what went wrong). Never touches the

@@ -24,6 +24,7 @@ from django.db import connection
 
 from mapping import bulk_load, camera_lines, copy_text, first_load, parallel_load
 from mapping.bbox import BBox
+from mapping.camera_rows import CameraRows
 from mapping.density import first_fill
 from mapping.osm.extract import OsmExtract
 from mapping.osm.walkable import split_at_junctions
@@ -337,15 +338,14 @@ def without_nested_loops(cursor) -> Iterator[None]:
         yield
 
 
-def _stage_cameras(cursor, extract: OsmExtract, unparsed: Counter[str]) -> int:
+def _stage_cameras(cursor, rows: CameraRows, unparsed: Counter[str]) -> int:
     """COPY the cameras (each identity once) into the staging table; returns how many."""
     cursor.execute(CREATE_CAMERA_STAGE)
-    cameras = camera_lines.first_of_each_identity(extract.cameras)
-    lines = camera_lines.camera_lines(cameras, unparsed)
+    lines = rows.lines(rows.first_of_each_identity().tolist(), unparsed, camera_lines.lon_lat)
     return copy_text.copy_lines(cursor, "import_camera", CAMERA_COLUMNS, lines)
 
 
-def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter[str]) -> int:
+def _first_cameras(cursor, rows: CameraRows, now: datetime, unparsed: Counter[str]) -> int:
     """Write the cameras into a table without OpenStreetMap cameras; returns how many.
 
     Into a table with no row at all (a true first import), the rows are copied straight
@@ -359,25 +359,25 @@ def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter
     # A very big one is loaded by several sessions (mapping.parallel_load), whose table
     # must be made before this transaction locks the camera table.
     stage = None
-    if parallel_load.wanted(len(extract.cameras)):
+    if parallel_load.wanted(len(rows)):
         stage = parallel_load.Stage.make(cursor)
     if not bulk_load.lock_if_empty(cursor, CAMERA_TABLE):
         if stage is not None:
             stage.drop()
-        _stage_cameras(cursor, extract, unparsed)
+        _stage_cameras(cursor, rows, unparsed)
         cursor.execute(INSERT_FIRST_CAMERAS, {"now": now})
         return cursor.rowcount
     fill_density = first_fill.aggregate_is_empty(cursor)
     if stage is not None:
         if fill_density:
-            return stage.load_and_swap(cursor, extract.cameras, now, unparsed)
+            return stage.load_and_swap(cursor, rows, now, unparsed)
         stage.drop()
     with bulk_load.indexes_built_after(cursor, CAMERA_TABLE):
         if fill_density:
             with first_fill.insert_trigger_dropped(cursor):
-                inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)
+                inserted = first_load.copy_into_empty_table(cursor, rows, now, unparsed)
         else:
-            inserted = first_load.copy_into_empty_table(cursor, extract.cameras, now, unparsed)
+            inserted = first_load.copy_into_empty_table(cursor, rows, now, unparsed)
     if fill_density:
         first_fill.fill_from_cameras(cursor, CAMERA_TABLE)
     cursor.execute(ANALYZE_LOADED_CAMERAS)
@@ -386,13 +386,14 @@ def _first_cameras(cursor, extract: OsmExtract, now: datetime, unparsed: Counter
 
 def sync_cameras(cursor, extract: OsmExtract, area: BBox | None, now: datetime, counts) -> None:
     unparsed: Counter[str] = Counter()
+    rows = extract.camera_rows()
     cursor.execute(HAS_OSM_CAMERAS)
     if not cursor.fetchone()[0]:
         # Nothing to compare with, update or mark removed: every camera is new.
-        counts.cameras_new = _first_cameras(cursor, extract, now, unparsed)
+        counts.cameras_new = _first_cameras(cursor, rows, now, unparsed)
         counts.unparsed = dict(sorted(unparsed.items()))
         return
-    staged = _stage_cameras(cursor, extract, unparsed)
+    staged = _stage_cameras(cursor, rows, unparsed)
     cursor.execute(INDEX_CAMERA_STAGE)
     cursor.execute(UPDATE_CHANGED_CAMERAS, {"now": now})
     counts.cameras_updated = cursor.fetchone()[0]

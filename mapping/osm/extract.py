@@ -8,10 +8,13 @@ exactly the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mapping.bbox import BBox
 from mapping.osm.walkable import WayNodes
+
+if TYPE_CHECKING:
+    from mapping.camera_rows import CameraNodeRows, CameraRows
 
 
 class CameraElement(NamedTuple):
@@ -44,12 +47,23 @@ class BuildingElement:
 
 @dataclass
 class OsmExtract:
-    """Everything one import read. extent is the area it covers (bbox or file extent)."""
+    """Everything one import read. extent is the area it covers (bbox or file extent).
+
+    camera_nodes: the camera nodes of a .pbf read for an import, each as its COPY fields
+    (mapping.camera_rows); cameras holds every other camera read.
+    """
 
     cameras: list[CameraElement] = field(default_factory=list)
     ways: list[WayNodes] = field(default_factory=list)
     buildings: list[BuildingElement] = field(default_factory=list)
     extent: BBox | None = None
+    camera_nodes: CameraNodeRows | None = None
+
+    def camera_rows(self) -> CameraRows:
+        """Every camera read, as the writers take them."""
+        from mapping.camera_rows import CameraRows
+
+        return CameraRows(self.camera_nodes, self.cameras)
 
     def merge(self, other: OsmExtract) -> None:
         """Add another tile's elements; elements on both sides of a tile edge count once."""

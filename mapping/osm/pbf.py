@@ -19,6 +19,7 @@ import osmium
 import shapely
 
 from mapping.bbox import BBox
+from mapping.camera_rows import CameraNodeRows
 from mapping.osm import overpass_xml, text_coordinates
 from mapping.osm.coordinates import CoordinateError, osmium_location_problem
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
@@ -116,6 +117,7 @@ class _CameraNodes(osmium.SimpleHandler):
         super().__init__()
         self.extract = extract
         self.strings: dict[str, str] = {}
+        self.rows = extract.camera_nodes
 
     def node(self, node) -> None:
         # Only surveillance nodes get here (C++ filters); GeoInterfaceFilter has already
@@ -132,6 +134,9 @@ class _CameraNodes(osmium.SimpleHandler):
             self._no_point(node)
             return
         lon, lat = feature["geometry"]["coordinates"]
+        if self.rows is not None:  # an import's read: the camera's COPY fields, no element
+            self.rows.add(node.id, node.version or None, lon, lat, feature["properties"])
+            return
         shared = self.strings.setdefault
         tags = {
             shared(key, key): shared(value, value) for key, value in feature["properties"].items()
@@ -335,7 +340,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def read_osm_file(
-    path: str | Path, index: str = "flex_mem", cameras_only: bool = False
+    path: str | Path, index: str = "flex_mem", cameras_only: bool = False, node_rows: bool = False
 ) -> OsmExtract:
     """Stream an OSM file into an OsmExtract.
 
@@ -343,12 +348,17 @@ def read_osm_file(
     hold every camera read; without a header box, the cameras' own box. cameras_only
     leaves the walkable ways and the buildings in the file: a country's streets and
     buildings, held in Python, would take tens of gigabytes where its cameras take one
-    or two.
+    or two. node_rows: camera nodes go into extract.camera_nodes as the COPY fields an
+    import writes (mapping.camera_rows), not into extract.cameras.
     """
     path = Path(path)
     if not path.is_file():
         raise OsmFileError(f"{path}: no such file")
-    extract = OsmExtract()
+
+    def new_extract() -> OsmExtract:
+        return OsmExtract(camera_nodes=CameraNodeRows() if node_rows else None)
+
+    extract = new_extract()
     xml = text_coordinates.is_xml(path)
     try:
         if xml:
@@ -360,9 +370,9 @@ def read_osm_file(
             except RuntimeError as error:
                 if not overpass_xml.refused_for_overpass_geometry(error):
                     raise
-                extract = OsmExtract()
+                extract = new_extract()
                 outline_on_zero = _read_overpass_answer(path, extract, index, cameras_only)
-        _refuse_negative_camera_nodes(extract.cameras)
+        _refuse_negative_camera_nodes(extract)
         if xml and (outline_on_zero or _read_on_a_zero_axis(extract)):
             text_coordinates.refuse_coordinates_at_no_place(path)
     except NegativeIdError as error:
@@ -373,8 +383,17 @@ def read_osm_file(
         raise OsmFileError(f"{path}: {_coordinate_not_a_number(path, error)}") from error
     except (RuntimeError, overpass_xml.AnswerNotReadable) as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
-    extract.extent = union(header_box, camera_extent(extract.cameras))
+    extent = camera_extent(extract.cameras)
+    if extract.camera_nodes is not None:
+        extent = union(extent, _node_rows_extent(extract.camera_nodes))
+    extract.extent = union(header_box, extent)
     return extract
+
+
+def _node_rows_extent(rows: CameraNodeRows) -> BBox | None:
+    if not len(rows):
+        return None
+    return BBox(min(rows.lons), min(rows.lats), max(rows.lons), max(rows.lats))
 
 
 def _coordinate_not_a_number(path: Path, error: Exception) -> str:
@@ -399,6 +418,9 @@ def _read_on_a_zero_axis(extract: OsmExtract) -> bool:
     for. Only for .osm files, read by Python after the read: a .pbf holds integers.
     """
     if any(camera.lon == 0.0 or camera.lat == 0.0 for camera in extract.cameras):
+        return True
+    rows = extract.camera_nodes
+    if rows is not None and (0.0 in rows.lons or 0.0 in rows.lats):
         return True
     if any(_on_a_zero_axis((lon, lat) for _, lon, lat in way.nodes) for way in extract.ways):
         return True
@@ -458,13 +480,15 @@ def _add_where_missing(cameras: list[CameraElement], centred: list[CameraElement
     cameras.extend(camera for camera in centred if (camera.osm_type, camera.osm_id) not in placed)
 
 
-def _refuse_negative_camera_nodes(cameras: list[CameraElement]) -> None:
+def _refuse_negative_camera_nodes(extract: OsmExtract) -> None:
     """Checked after the read, not in the node callback, the hottest loop of a big import.
 
     Camera ways and relations were checked as they were read: a negative id left among
     the cameras is a node's.
     """
-    negative = min(map(attrgetter("osm_id"), cameras), default=0)
+    negative = min(map(attrgetter("osm_id"), extract.cameras), default=0)
+    if extract.camera_nodes is not None:
+        negative = min(negative, min(extract.camera_nodes.ids, default=0))
     if negative < 0:
         raise NegativeIdError("node", negative)
 
@@ -496,6 +520,8 @@ def _read_everything(path: Path, extract: OsmExtract, index: str) -> bool:
     if not (2 * handler.ways_unlocated > handler.ways_read and _locations_may_come_later(path)):
         return handler.outline_on_zero
     extract.cameras.clear()
+    if extract.camera_nodes is not None:
+        extract.camera_nodes = CameraNodeRows()
     extract.ways.clear()
     extract.buildings.clear()
     handler = _ExtractHandler(extract)
