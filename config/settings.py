@@ -334,6 +334,11 @@ IMPORT_PARALLEL_MIN_CAMERAS = int(os.environ.get("IMPORT_PARALLEL_MIN_CAMERAS", 
 IMPORT_PARALLEL_SESSIONS = int(
     os.environ.get("IMPORT_PARALLEL_SESSIONS", str(max(2, min(os.cpu_count() or 2, 8))))
 )
+# A .pbf file of at least this many bytes has its camera nodes read by as many processes
+# (mapping.osm.parallel_read); below it, the processes would cost more than they save.
+IMPORT_PARALLEL_READ_MIN_BYTES = int(
+    os.environ.get("IMPORT_PARALLEL_READ_MIN_BYTES", str(16 * 1024 * 1024))
+)
 
 # --- Fields of view, exposure, routing (docs/routing.md explains each) -----
 # Fixed cameras: reach = height / tan(tilt) (where the optical axis meets the ground),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -220,7 +221,18 @@ def read_any_file(path: Path, cameras_only: bool = False) -> OsmExtract:
         if cameras_only:
             extract.ways, extract.buildings = [], []
         return extract
-    return read_osm_file(path, cameras_only=cameras_only, node_rows=True)
+    return read_osm_file(
+        path, cameras_only=cameras_only, node_rows=True, processes=read_processes(path)
+    )
+
+
+def read_processes(path: Path) -> int:
+    """How many processes read a file's camera nodes (mapping.osm.parallel_read)."""
+    try:
+        big = path.stat().st_size >= settings.IMPORT_PARALLEL_READ_MIN_BYTES
+    except OSError:
+        return 1  # the reader says what is wrong with the path
+    return settings.IMPORT_PARALLEL_SESSIONS if big else 1
 
 
 def import_file(

@@ -23,6 +23,7 @@ from mapping.camera_rows import CameraNodeRows
 from mapping.osm import overpass_xml, text_coordinates
 from mapping.osm.coordinates import CoordinateError, osmium_location_problem
 from mapping.osm.extract import BuildingElement, CameraElement, OsmExtract
+from mapping.osm.parallel_read import NodesInParallel
 from mapping.osm.walkable import WayNodes, is_walkable
 
 SURVEILLANCE = "surveillance"
@@ -271,12 +272,15 @@ class _CamerasWithoutLocations(_CameraNodes):
         self.writer.add(element)
 
 
-def _filters(cameras_only: bool = False) -> list:
+def _filters(cameras_only: bool = False, camera_nodes: bool = True) -> list:
     """C++ filters in front of the Python callbacks: nodes only when they are cameras, other
     objects only with a key we use (only cameras, with cameras_only: no street or building
     reaches Python, nor is any building's area assembled), and the tags of camera nodes
-    turned into a dict in C++."""
+    turned into a dict in C++. Without camera_nodes, no node at all."""
     entity = osmium.osm.osm_entity_bits
+    if not camera_nodes:
+        others = _filters(cameras_only)[1]
+        return [osmium.filter.EntityFilter(entity.WAY | entity.RELATION | entity.AREA), others]
     others = (
         osmium.filter.TagFilter(("man_made", SURVEILLANCE))
         if cameras_only
@@ -340,7 +344,11 @@ def _collector_paused() -> Iterator[None]:
 
 
 def read_osm_file(
-    path: str | Path, index: str = "flex_mem", cameras_only: bool = False, node_rows: bool = False
+    path: str | Path,
+    index: str = "flex_mem",
+    cameras_only: bool = False,
+    node_rows: bool = False,
+    processes: int = 1,
 ) -> OsmExtract:
     """Stream an OSM file into an OsmExtract.
 
@@ -349,7 +357,9 @@ def read_osm_file(
     leaves the walkable ways and the buildings in the file: a country's streets and
     buildings, held in Python, would take tens of gigabytes where its cameras take one
     or two. node_rows: camera nodes go into extract.camera_nodes as the COPY fields an
-    import writes (mapping.camera_rows), not into extract.cameras.
+    import writes (mapping.camera_rows), not into extract.cameras; then, with processes
+    above 1, a .pbf's camera nodes are read by that many processes at once, each from a
+    run of the file's blocks (mapping.osm.parallel_read), into the same rows.
     """
     path = Path(path)
     if not path.is_file():
@@ -360,18 +370,23 @@ def read_osm_file(
 
     extract = new_extract()
     xml = text_coordinates.is_xml(path)
+    parallel = None
+    if node_rows and processes > 1 and not xml:
+        parallel = NodesInParallel.start(path, processes, _camera_node_rows)
     try:
         if xml:
             text_coordinates.refuse_coordinates_at_no_place(path, bounds_only=True)
         header_box = _header_box(path)
         with _collector_paused():
             try:
-                outline_on_zero = _read(path, extract, index, cameras_only)
+                outline_on_zero = _read(path, extract, index, cameras_only, parallel is None)
             except RuntimeError as error:
                 if not overpass_xml.refused_for_overpass_geometry(error):
                     raise
                 extract = new_extract()
                 outline_on_zero = _read_overpass_answer(path, extract, index, cameras_only)
+            if parallel is not None:
+                extract.camera_nodes = parallel.rows()
         _refuse_negative_camera_nodes(extract)
         if xml and (outline_on_zero or _read_on_a_zero_axis(extract)):
             text_coordinates.refuse_coordinates_at_no_place(path)
@@ -383,6 +398,9 @@ def read_osm_file(
         raise OsmFileError(f"{path}: {_coordinate_not_a_number(path, error)}") from error
     except (RuntimeError, overpass_xml.AnswerNotReadable) as error:
         raise OsmFileError(f"{path}: not readable as OpenStreetMap data ({error})") from error
+    finally:
+        if parallel is not None:
+            parallel.stop()
     extent = camera_extent(extract.cameras)
     if extract.camera_nodes is not None:
         extent = union(extent, _node_rows_extent(extract.camera_nodes))
@@ -430,11 +448,26 @@ def _read_on_a_zero_axis(extract: OsmExtract) -> bool:
     return bool(polygons) and bool((shapely.get_coordinates(shapely.from_wkb(polygons)) == 0).any())
 
 
-def _read(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> bool:
-    """Read into extract; whether a camera outline has a point on a zero axis."""
+def _read(
+    path: Path, extract: OsmExtract, index: str, cameras_only: bool, camera_nodes: bool = True
+) -> bool:
+    """Read into extract; whether a camera outline has a point on a zero axis.
+
+    Without camera_nodes, no node reaches Python: other processes read them.
+    """
     if cameras_only:
-        return _read_cameras(path, extract, index)
-    return _read_everything(path, extract, index)
+        return _read_cameras(path, extract, index, camera_nodes)
+    return _read_everything(path, extract, index, camera_nodes)
+
+
+def _camera_node_rows(path: str) -> CameraNodeRows:
+    """The camera nodes of the .pbf at path, as rows (a run of a bigger file's blocks)."""
+    extract = OsmExtract(camera_nodes=CameraNodeRows())
+    handler = _CameraNodes(extract)
+    entity = osmium.osm.osm_entity_bits
+    with osmium.io.Reader(osmium.io.File(path, "pbf"), entity.NODE) as reader:
+        osmium.apply(reader, *_filters(cameras_only=True), handler)
+    return extract.camera_nodes
 
 
 def _read_overpass_answer(path: Path, extract: OsmExtract, index: str, cameras_only: bool) -> bool:
@@ -503,7 +536,9 @@ def _locations_may_come_later(path: Path) -> bool:
     return not path.name.lower().endswith(".pbf")
 
 
-def _read_everything(path: Path, extract: OsmExtract, index: str) -> bool:
+def _read_everything(
+    path: Path, extract: OsmExtract, index: str, camera_nodes: bool = True
+) -> bool:
     """Cameras, walkable ways and buildings, every way with its nodes' locations.
 
     osmium gives a way the locations of the nodes it has already passed. Read in one
@@ -515,7 +550,7 @@ def _read_everything(path: Path, extract: OsmExtract, index: str) -> bool:
     0.5 s instead of 0.2). A file wrongly read again is read the same, only slower.
     """
     handler = _ExtractHandler(extract)
-    filters = _filters()
+    filters = _filters(camera_nodes=camera_nodes)
     handler.apply_file(str(path), locations=True, idx=index, filters=filters)
     if not (2 * handler.ways_unlocated > handler.ways_read and _locations_may_come_later(path)):
         return handler.outline_on_zero
@@ -567,7 +602,7 @@ def _ways_carry_their_points(path: Path) -> bool:
     return False
 
 
-def _read_cameras(path: Path, extract: OsmExtract, index: str) -> bool:
+def _read_cameras(path: Path, extract: OsmExtract, index: str, camera_nodes: bool = True) -> bool:
     """The cameras alone, without a location index over the whole file.
 
     Camera nodes in one pass; camera ways and relations, if any, from a small file of
@@ -583,7 +618,7 @@ def _read_cameras(path: Path, extract: OsmExtract, index: str) -> bool:
         small_file = Path(scratch, "camera-ways.osm.pbf")
         with ExitStack() as writers:
             handler = _CamerasWithoutLocations(extract, path, small_file, writers)
-            handler.apply_file(str(path), filters=_filters(cameras_only=True))
+            handler.apply_file(str(path), filters=_filters(True, camera_nodes))
         if handler.writer is None:
             return False
         ways_and_relations = _ExtractHandler(extract, cameras_only=True)
