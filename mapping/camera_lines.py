@@ -12,6 +12,7 @@ every other field has the same index in both.
 from __future__ import annotations
 
 import struct
+from binascii import hexlify as _hex
 
 import orjson
 
@@ -51,14 +52,18 @@ POINT_EWKB_PREFIX = "0101000020E6100000"
 _pack_point = struct.Struct("<dd").pack
 
 
-def point_ewkb(lon: float, lat: float) -> str:
-    """The SRID 4326 point as hex EWKB, exactly (no decimal rounding on the way)."""
-    return POINT_EWKB_PREFIX + _pack_point(lon, lat).hex()
+_POINT_EWKB_PREFIX = POINT_EWKB_PREFIX.encode()
 
 
-def lon_lat(lon: float, lat: float) -> str:
-    """A camera's place as two fields (the staging table's lon and lat)."""
-    return f"{lon!r}\t{lat!r}"
+def point_ewkb(lon: float, lat: float) -> bytes:
+    """The SRID 4326 point as hex EWKB, exactly (no decimal rounding on the way), as the
+    COPY field of a line (ASCII)."""
+    return _POINT_EWKB_PREFIX + _hex(_pack_point(lon, lat))
+
+
+def lon_lat(lon: float, lat: float) -> bytes:
+    """A camera's place as two COPY fields (the staging table's lon and lat), ASCII."""
+    return f"{lon!r}\t{lat!r}".encode()
 
 
 def _fields(

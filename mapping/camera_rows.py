@@ -26,8 +26,6 @@ import numpy as np
 from mapping import camera_lines
 from mapping.osm.extract import CameraElement
 
-# Bytes of rows decoded at a time when rows are unpickled.
-_PIECE_BYTES = 16 * 1024 * 1024
 KIND_CODES = {"node": 0, "way": 1, "relation": 2}
 NODE = "node"
 
@@ -35,14 +33,20 @@ NODE = "node"
 class CameraNodeRows:
     """Camera nodes read from a file, each as its COPY fields (camera_lines.COLUMNS).
 
-    The fields take about a third of the memory a CameraElement with its tag dict took
-    (the 2.5 million synthetic cameras: 0.8 GB at the peak instead of 1.8 GB).
+    The fields of every row are kept end to end in one buffer of UTF-8 text, row k from
+    ends[k - 1] to ends[k]: a third of the memory a CameraElement with its tag dict
+    took, less than a string per row takes, and a buffer that processes forked to
+    write the rows read without touching (a string per row is copied into each of
+    them, page by page, as they count references to it). It is also what a process
+    reading part of a file (mapping.osm.parallel_read) sends back as it is: 1.25 million
+    rows as strings took 0.6 s to encode and 0.9 s to decode.
     """
 
-    __slots__ = ("fields", "ids", "lats", "lons", "unparsed")
+    __slots__ = ("ends", "ids", "lats", "lons", "text", "unparsed")
 
     def __init__(self) -> None:
-        self.fields: list[str] = []
+        self.text = bytearray()
+        self.ends = array("q")
         self.ids = array("q")
         # array("d") hands back Python floats: their repr is the COPY text of the place.
         self.lons = array("d")
@@ -56,43 +60,36 @@ class CameraNodeRows:
     ) -> None:
         fields, unparsed = camera_lines.camera_fields(NODE, osm_id, version, tags)
         if unparsed:
-            self.unparsed[len(self.fields)] = unparsed
-        self.fields.append(fields)
+            self.unparsed[len(self.ends)] = unparsed
+        text = self.text
+        text += fields.encode()
+        self.ends.append(len(text))
         self.ids.append(osm_id)
         self.lons.append(lon)
         self.lats.append(lat)
 
+    def fields(self, row: int) -> bytes:
+        """Row's COPY fields, as UTF-8."""
+        return bytes(self.text[self.ends[row - 1] if row else 0 : self.ends[row]])
+
     def extend(self, other: CameraNodeRows) -> None:
         """other's rows after these (another run of the same file's blocks)."""
-        offset = len(self.fields)
-        self.fields.extend(other.fields)
+        rows, size = len(self.ends), len(self.text)
+        self.text += other.text
+        self.ends.frombytes((np.frombuffer(other.ends, dtype=np.int64) + size).tobytes())
         self.ids.extend(other.ids)
         self.lons.extend(other.lons)
         self.lats.extend(other.lats)
-        self.unparsed.update((offset + row, keys) for row, keys in other.unparsed.items())
+        self.unparsed.update((rows + row, keys) for row, keys in other.unparsed.items())
 
     def __len__(self) -> int:
-        return len(self.fields)
+        return len(self.ends)
 
-    # Pickled as one UTF-8 text, rows apart by newlines (a COPY field never holds a raw
-    # one): a process reading part of a file (mapping.osm.parallel_read) sends back its
-    # 1.25 million rows in 0.6 s and they are read back in 0.6 s, where a pickled list
-    # of as many strings took 1.8 s and 1.6 s.
     def __getstate__(self) -> tuple:
-        text = "\n".join(self.fields).encode()
-        return text, self.ids, self.lons, self.lats, self.unparsed
+        return self.text, self.ends, self.ids, self.lons, self.lats, self.unparsed
 
     def __setstate__(self, state: tuple) -> None:
-        text, self.ids, self.lons, self.lats, self.unparsed = state
-        # Decoded a piece at a time: the whole text decoded at once would take twice its
-        # size again (one row with a character beyond Latin-1 widens all of it).
-        self.fields = []
-        start, size = 0, len(text)
-        while start < size:
-            end = text.find(b"\n", start + _PIECE_BYTES)
-            end = size if end < 0 else end
-            self.fields.extend(text[start:end].decode().split("\n"))
-            start = end + 1
+        self.text, self.ends, self.ids, self.lons, self.lats, self.unparsed = state
 
 
 class CameraRows:
@@ -152,14 +149,17 @@ class CameraRows:
         return np.sort(by_identity[leads])
 
     def lines(
-        self, indexes: Iterable[int], unparsed: Counter[str], place: Callable[[float, float], str]
-    ) -> Iterator[str]:
-        """The COPY line of each row of indexes: its fields, then place(lon, lat).
+        self,
+        indexes: Iterable[int],
+        unparsed: Counter[str],
+        place: Callable[[float, float], bytes],
+    ) -> Iterator[bytes]:
+        """The COPY line of each row of indexes, as UTF-8: its fields, then place(lon, lat).
 
         Counts into unparsed, key by key, the values of those rows that could not be read.
         """
         nodes = self._nodes
-        made, fields, lons, lats = len(nodes), nodes.fields, nodes.lons, nodes.lats
+        made, text, ends, lons, lats = len(nodes), nodes.text, nodes.ends, nodes.lons, nodes.lats
         made_unparsed = nodes.unparsed.get
         elements, camera_fields = self._elements, camera_lines.camera_fields
         for k in indexes:
@@ -167,13 +167,15 @@ class CameraRows:
                 keys = made_unparsed(k)
                 if keys:
                     unparsed.update(keys)
-                yield fields[k] + "\t" + place(lons[k], lats[k]) + "\n"
+                yield b"".join(
+                    (text[ends[k - 1] if k else 0 : ends[k]], b"\t", place(lons[k], lats[k]), b"\n")
+                )
             else:
                 e = elements[k - made]
-                text, keys = camera_fields(e.osm_type, e.osm_id, e.version, e.tags)
+                fields, keys = camera_fields(e.osm_type, e.osm_id, e.version, e.tags)
                 if keys:
                     unparsed.update(keys)
-                yield text + "\t" + place(e.lon, e.lat) + "\n"
+                yield b"".join((fields.encode(), b"\t", place(e.lon, e.lat), b"\n"))
 
 
 def as_rows(cameras: CameraRows | Sequence[CameraElement]) -> CameraRows:

@@ -46,8 +46,11 @@ def line(fields: Iterable[str]) -> str:
     return "\t".join(fields) + "\n"
 
 
-def copy_lines(cursor, table: str, columns: Iterable[str], lines: Iterable[str]) -> int:
-    """COPY lines into table in chunks; returns how many lines were sent.
+def copy_lines(
+    cursor, table: str, columns: Iterable[str], lines: Iterable[str] | Iterable[bytes]
+) -> int:
+    """COPY lines (all text, or all UTF-8 bytes) into table in chunks; returns how many
+    lines were sent.
 
     The chunks go through psycopg's queued writer: a thread sends each to the server
     while Python renders the next, so both cores work. With the plain writer, every chunk
@@ -64,10 +67,10 @@ def copy_lines(cursor, table: str, columns: Iterable[str], lines: Iterable[str])
         for text_line in lines:
             chunk.append(text_line)
             if len(chunk) >= CHUNK_LINES:
-                copy.write("".join(chunk))
+                copy.write(chunk[0][:0].join(chunk))  # "" or b"" joins them
                 sent += len(chunk)
                 chunk.clear()
         if chunk:
-            copy.write("".join(chunk))
+            copy.write(chunk[0][:0].join(chunk))
             sent += len(chunk)
     return sent

@@ -51,8 +51,8 @@ def test_made_rows_give_the_lines_and_unparsed_keys_of_the_same_cameras_as_eleme
 
     assert made == as_elements
     assert unparsed == unparsed_elements == Counter({"height": 1})
-    assert "a\\tb\\nc\\\\d" in made[1] and made[1].count("\n") == 1
-    assert made[0].endswith("\t" + place(10.5, 45.25) + "\n")
+    assert b"a\\tb\\nc\\\\d" in made[1] and made[1].count(b"\n") == 1
+    assert made[0].endswith(b"\t" + place(10.5, 45.25) + b"\n")
 
 
 def test_rows_hold_the_made_nodes_first_then_the_elements_with_their_identities_and_places():

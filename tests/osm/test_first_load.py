@@ -109,7 +109,7 @@ def test_a_point_as_hex_ewkb_is_read_back_exactly(lon, lat):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT ST_X(g), ST_Y(g), ST_SRID(g) FROM (SELECT %s::geometry AS g) AS p",
-            [point_ewkb(lon, lat)],
+            [point_ewkb(lon, lat).decode()],
         )
         x, y, srid = cursor.fetchone()
     assert (repr(x), repr(y), srid) == (repr(lon), repr(lat), 4326)  # -0.0 keeps its sign

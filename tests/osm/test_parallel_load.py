@@ -190,7 +190,7 @@ def test_a_part_that_fails_to_copy_leaves_the_database_and_catalogue_as_they_wer
     _without_cameras()
     before, catalogue = database_snapshot(), _catalogue()
     # Forked after this, the processes writing the parts inherit it: no place is valid.
-    monkeypatch.setattr(parallel_load.camera_lines, "point_ewkb", lambda lon, lat: "not a point")
+    monkeypatch.setattr(parallel_load.camera_lines, "point_ewkb", lambda lon, lat: b"not a point")
 
     with pytest.raises(parallel_load.ParallelLoadError, match="geometry"):
         import_file(synthetic, defer_derived=True)

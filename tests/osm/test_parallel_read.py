@@ -46,7 +46,9 @@ def _many_cameras(builder: OsmBuilder, count: int = CAMERAS) -> OsmBuilder:
 def _rows(extract) -> tuple:
     nodes = extract.camera_nodes
     return (
-        nodes.fields,
+        [nodes.fields(row) for row in range(len(nodes))],
+        bytes(nodes.text),
+        nodes.ends.tolist(),
         nodes.ids.tolist(),
         nodes.lons.tolist(),
         nodes.lats.tolist(),
