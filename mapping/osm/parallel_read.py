@@ -69,7 +69,13 @@ class NodesInParallel:
     @classmethod
     def start(cls, path: Path, parts: int, read_run: ReadRun) -> NodesInParallel | None:
         """The processes reading path's runs, or None when it is no file of .pbf blocks
-        (the importing process then reads its camera nodes as any file's)."""
+        or this process may not fork readers (a daemonic process may have no children):
+        the importing process then reads its camera nodes as any file's."""
+        if (
+            "fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon
+        ):
+            return None
         try:
             return cls(path, parts, read_run)
         except (NotBlocks, OSError):

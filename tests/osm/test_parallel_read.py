@@ -227,3 +227,24 @@ def test_an_import_read_by_several_processes_stores_what_one_process_s_read_stor
             transaction.set_rollback(True)
 
     assert len(stored[0]) > 20_000 and stored[1] == stored[0]
+
+
+def _read_in_daemon(path: str, sender) -> None:
+    try:
+        extract = read_osm_file(path, node_rows=True, processes=2)
+        sender.send(len(extract.camera_nodes))
+    except BaseException as error:
+        sender.send(repr(error))
+
+
+def test_a_daemonic_process_which_may_not_fork_readers_reads_the_file_alone(tmp_path):
+    """A task queue's worker may run imports in a daemonic process (no children allowed)."""
+    path = _many_cameras(OsmBuilder()).write(tmp_path / "many.osm.pbf")
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_read_in_daemon, args=(str(path), sender), daemon=True)
+    process.start()
+    outcome = receiver.recv()
+    process.join()
+
+    assert outcome == CAMERAS
