@@ -321,6 +321,8 @@ class Stage:
         order = first_load.load_order(cameras)
         cores = CORES_PER_MADE_COPY if cameras.all_made else CORES_PER_COPY
         count = max(1, self.sessions // cores)
+        if multiprocessing.current_process().daemon:
+            count = 1  # a daemonic process (a task queue's worker) may have no children
         if count == 1:
             try:
                 return _copy_rows(self.name, cameras, order, unparsed)

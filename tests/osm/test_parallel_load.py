@@ -9,6 +9,8 @@ side sessions only see committed data), so each starts by emptying the camera ta
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from django.db import IntegrityError, connection
 
@@ -97,7 +99,7 @@ def _loaded_in_parallel() -> bool:
     return parallel_load.last_timings is not None
 
 
-@pytest.mark.parametrize("sessions", [2, 4], ids=["one COPY", "two COPYs in forked processes"])
+@pytest.mark.parametrize("sessions", [2, 4], ids=["two COPYs in forked processes", "four"])
 def test_it_stores_the_same_cameras_and_cells_as_the_one_session_load(
     synthetic, parallel, sessions
 ):
@@ -122,6 +124,23 @@ def test_it_stores_the_same_cameras_and_cells_as_the_one_session_load(
     assert _aggregate() == cells
     # Readers' cached answers are keyed by this token: they must not outlive the swap.
     assert data_version.camera_data_token() != token
+
+
+def test_a_daemonic_process_which_may_not_fork_loads_the_stage_from_one_session(
+    synthetic, parallel, monkeypatch
+):
+    """A task queue's worker may run imports in a daemonic process (no children allowed)."""
+    _without_cameras()
+    parallel.IMPORT_PARALLEL_MIN_CAMERAS = CAMERAS + 1
+    import_file(synthetic, defer_derived=True)
+    rows = _camera_rows()
+    _without_cameras()
+    parallel.IMPORT_PARALLEL_MIN_CAMERAS = CAMERAS // 2
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+
+    import_file(synthetic, defer_derived=True)
+
+    assert _loaded_in_parallel() and _camera_rows() == rows
 
 
 def test_the_swapped_in_table_is_the_one_the_migrations_made(synthetic, parallel):
@@ -182,7 +201,7 @@ def test_ids_go_on_from_the_table_it_replaced(synthetic, parallel):
     )
 
 
-@pytest.mark.parametrize("sessions", [2, 4], ids=["one COPY", "two COPYs in forked processes"])
+@pytest.mark.parametrize("sessions", [2, 4], ids=["two COPYs in forked processes", "four"])
 def test_a_part_that_fails_to_copy_leaves_the_database_and_catalogue_as_they_were(
     synthetic, parallel, monkeypatch, sessions
 ):
