@@ -4,6 +4,7 @@ process reads: the same rows in the same order, the same ways, the same refusals
 from __future__ import annotations
 
 import multiprocessing
+import os
 from itertools import pairwise
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from django.test import override_settings
 
 from mapping.importer import import_file, read_processes
 from mapping.models import Camera
-from mapping.osm.pbf import OsmFileError, read_osm_file
+from mapping.osm.parallel_read import NodesInParallel, ReaderFailed
+from mapping.osm.pbf import OsmFileError, _camera_node_rows, read_osm_file
 from mapping.osm.pbf_blocks import (
     DATA_TYPE,
     HEADER_TYPE,
@@ -248,3 +250,19 @@ def test_a_daemonic_process_which_may_not_fork_readers_reads_the_file_alone(tmp_
     process.join()
 
     assert outcome == CAMERAS
+
+
+def test_a_reading_process_that_dies_fails_the_read_saying_so_and_none_is_left(tmp_path):
+    path = _many_cameras(OsmBuilder()).write(tmp_path / "many.osm.pbf")
+    importer = os.getpid()
+
+    def read_run(run_path: str):
+        if os.getpid() != importer:
+            os._exit(3)  # as a process killed for memory would end, without a word
+        return _camera_node_rows(run_path)
+
+    nodes = NodesInParallel.start(path, 2, read_run)
+
+    with pytest.raises(ReaderFailed, match=r"a process reading the file ended \(3\)"):
+        nodes.rows()
+    assert _no_reader_left()
