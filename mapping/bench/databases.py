@@ -79,11 +79,9 @@ def database_exists(name: str) -> bool:
 
 
 def create_database(name: str, drop_first: bool = False) -> None:
+    if drop_first:  # as drop_database does: WITH (FORCE) fails on an autovacuum worker
+        drop_database(name)
     with connect(MAINTENANCE_DATABASE) as conn:
-        if drop_first:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
