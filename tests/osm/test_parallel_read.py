@@ -142,6 +142,7 @@ def test_several_processes_read_the_rows_ways_and_extent_one_process_reads(
     assert several.cameras == one.cameras and [c.osm_id for c in one.cameras] == [70]
     assert several.ways == one.ways and several.buildings == one.buildings
     assert bool(one.ways) is not cameras_only
+    assert len(several.buildings) == (0 if cameras_only else 2)  # a way's and a relation's
     assert several.extent == one.extent
     assert _no_reader_left()
 
