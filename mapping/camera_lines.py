@@ -50,6 +50,7 @@ _FREE_TEXT_COLUMNS = frozenset(
 # Hex EWKB of a point, what PostGIS reads fastest: little endian, Point with an SRID, 4326.
 POINT_EWKB_PREFIX = "0101000020E6100000"
 _pack_point = struct.Struct("<dd").pack
+_dumps = orjson.dumps
 
 
 _POINT_EWKB_PREFIX = POINT_EWKB_PREFIX.encode()
@@ -117,6 +118,3 @@ def camera_fields(
             text(value) if index in escaped else value for index, value in enumerate(fields)
         )
     return "\t".join(fields), f.unparsed
-
-
-_dumps = orjson.dumps

@@ -312,11 +312,11 @@ class Stage:
         and each costs more than its share: on two cores, the 2.5 million synthetic
         cameras took 39 s as one part and 47 s as two (66 s of CPU against 91;
         2026-12-03). Lines made already only need joining: the server's parsing is the
-        work, and two sessions share it. One part is written
-        from this process, through a side session that commits it into the stage; more
-        parts are each written by a forked process of its own (it inherits the cameras
-        read, nothing is pickled). Parts are runs of the geohash order, so each keeps
-        its neighbours together on disk.
+        work, and two sessions share it. One part is written from this process, through
+        a side session that commits it into the stage; more parts are each written by a
+        forked process of its own (it inherits the cameras read, nothing is pickled).
+        Parts are runs of the geohash order, so each keeps its neighbours together on
+        disk.
         """
         order = first_load.load_order(cameras)
         cores = CORES_PER_MADE_COPY if cameras.all_made else CORES_PER_COPY

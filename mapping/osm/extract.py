@@ -49,8 +49,8 @@ class BuildingElement:
 class OsmExtract:
     """Everything one import read. extent is the area it covers (bbox or file extent).
 
-    camera_nodes: the camera nodes of a .pbf read for an import, each as its COPY fields
-    (mapping.camera_rows); cameras holds every other camera read.
+    camera_nodes: the camera nodes of a file osmium read for an import (.pbf, .osm), each
+    as its COPY fields (mapping.camera_rows); cameras holds every other camera read.
     """
 
     cameras: list[CameraElement] = field(default_factory=list)

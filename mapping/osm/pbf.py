@@ -15,6 +15,7 @@ from operator import attrgetter
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import numpy as np
 import osmium
 import shapely
 
@@ -411,7 +412,8 @@ def read_osm_file(
 def _node_rows_extent(rows: CameraNodeRows) -> BBox | None:
     if not len(rows):
         return None
-    return BBox(min(rows.lons), min(rows.lats), max(rows.lons), max(rows.lats))
+    lons, lats = np.frombuffer(rows.lons), np.frombuffer(rows.lats)
+    return BBox(float(lons.min()), float(lats.min()), float(lons.max()), float(lats.max()))
 
 
 def _coordinate_not_a_number(path: Path, error: Exception) -> str:
@@ -521,7 +523,8 @@ def _refuse_negative_camera_nodes(extract: OsmExtract) -> None:
     """
     negative = min(map(attrgetter("osm_id"), extract.cameras), default=0)
     if extract.camera_nodes is not None:
-        negative = min(negative, min(extract.camera_nodes.ids, default=0))
+        ids = np.frombuffer(extract.camera_nodes.ids, dtype=np.int64)
+        negative = min(negative, int(ids.min()) if len(ids) else 0)
     if negative < 0:
         raise NegativeIdError("node", negative)
 
