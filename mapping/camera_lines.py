@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from binascii import hexlify as _hex
 
+import numpy as np
 import orjson
 
 from mapping import copy_text
@@ -60,6 +61,33 @@ def point_ewkb(lon: float, lat: float) -> bytes:
     """The SRID 4326 point as hex EWKB, exactly (no decimal rounding on the way), as the
     COPY field of a line (ASCII)."""
     return _POINT_EWKB_PREFIX + _hex(_pack_point(lon, lat))
+
+
+# What ewkb_places writes per point: a tab, the hex EWKB, the line's end.
+PLACE_BYTES = 1 + len(POINT_EWKB_PREFIX) + 32 + 1
+_PLACE_START = np.frombuffer(b"\t" + _POINT_EWKB_PREFIX, dtype=np.uint8)
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def ewkb_places(lons: np.ndarray, lats: np.ndarray) -> bytes:
+    """The last field of each point's line, end to end, PLACE_BYTES each: a tab, then
+    point_ewkb(lon, lat), then a newline.
+
+    The same bytes as point_ewkb, made by numpy for a whole chunk of lines: per camera,
+    packing and hexlifying two floats was a third of the Python time of writing a made
+    line.
+    """
+    count = len(lons)
+    points = np.empty((count, 2), dtype="<f8")
+    points[:, 0], points[:, 1] = lons, lats
+    raw = points.view(np.uint8).reshape(count, 16)
+    places = np.empty((count, PLACE_BYTES), dtype=np.uint8)
+    start = len(_PLACE_START)
+    places[:, :start] = _PLACE_START
+    places[:, start:-1:2] = _HEX_DIGITS[raw >> 4]
+    places[:, start + 1 : -1 : 2] = _HEX_DIGITS[raw & 15]
+    places[:, -1] = ord("\n")
+    return places.tobytes()
 
 
 def lon_lat(lon: float, lat: float) -> bytes:

@@ -180,6 +180,48 @@ class CameraRows:
                     unparsed.update(keys)
                 yield b"".join((fields.encode(), b"\t", place(e.lon, e.lat), b"\n"))
 
+    def ewkb_chunks(
+        self, indexes: np.ndarray, unparsed: Counter[str], rows: int = 5000
+    ) -> Iterator[tuple[int, bytes]]:
+        """The lines of indexes as lines() writes them with point_ewkb, rows at a time:
+        each chunk's number of lines and its bytes.
+
+        For the camera table's COPY, where a made row is only copied out: its places are
+        made by numpy for the whole chunk (camera_lines.ewkb_places), and its fields are
+        sliced out of the buffer without a copy, so one join copies each byte once. Per
+        line, that is 0.5 µs of Python instead of 1.6 (2.5 million cameras, 2026-12-04).
+        """
+        nodes = self._nodes
+        made, ends = len(nodes), np.frombuffer(nodes.ends, dtype=np.int64)
+        starts = np.concatenate(([0], ends[:-1]))
+        text = memoryview(nodes.text)
+        made_unparsed = nodes.unparsed.get
+        elements, camera_fields = self._elements, camera_lines.camera_fields
+        width = camera_lines.PLACE_BYTES
+        for first in range(0, len(indexes), rows):
+            chunk = np.asarray(indexes[first : first + rows], dtype=np.int64)
+            places = memoryview(camera_lines.ewkb_places(self.lons[chunk], self.lats[chunk]))
+            inside = chunk[chunk < made]
+            begins, stops = starts[inside].tolist(), ends[inside].tolist()
+            pieces: list = []
+            append, at, node = pieces.append, 0, 0
+            for k in chunk.tolist():
+                if k < made:
+                    keys = made_unparsed(k)
+                    if keys:
+                        unparsed.update(keys)
+                    append(text[begins[node] : stops[node]])
+                    node += 1
+                else:
+                    e = elements[k - made]
+                    fields, keys = camera_fields(e.osm_type, e.osm_id, e.version, e.tags)
+                    if keys:
+                        unparsed.update(keys)
+                    append(fields.encode())
+                append(places[at : at + width])
+                at += width
+            yield len(chunk), b"".join(pieces)
+
 
 def as_rows(cameras: CameraRows | Sequence[CameraElement]) -> CameraRows:
     """CameraRows of cameras, which may be CameraRows already."""

@@ -22,7 +22,7 @@ from datetime import datetime
 import numpy as np
 from psycopg import sql
 
-from mapping import bulk_load, camera_lines, camera_rows, copy_text
+from mapping import bulk_load, camera_lines, camera_rows, collector, copy_text
 from mapping.camera_rows import CameraRows
 from mapping.osm.extract import CameraElement
 
@@ -132,6 +132,6 @@ def restore_defaults(table: str, before: dict[str, str | None]) -> sql.Composed:
 def copy_into_empty_table(cursor, rows: CameraRows, now: datetime, unparsed: Counter[str]) -> int:
     """COPY every camera (each identity once) into the empty table; returns how many."""
     constants = dict(zip(CONSTANT_COLUMNS, ("osm", "active", 0, now, now, now), strict=True))
-    lines = rows.lines(load_order(rows).tolist(), unparsed, camera_lines.point_ewkb)
-    with column_defaults(cursor, CAMERA_TABLE, constants):
-        return copy_text.copy_lines(cursor, CAMERA_TABLE, COLUMNS, lines)
+    chunks = rows.ewkb_chunks(load_order(rows), unparsed)
+    with column_defaults(cursor, CAMERA_TABLE, constants), collector.paused():
+        return copy_text.copy_chunks(cursor, CAMERA_TABLE, COLUMNS, chunks)

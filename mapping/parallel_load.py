@@ -45,7 +45,7 @@ from django.conf import settings
 from django.db import connection
 from psycopg import sql
 
-from mapping import bulk_load, camera_lines, copy_text, data_version, first_load
+from mapping import bulk_load, collector, copy_text, data_version, first_load
 from mapping.camera_rows import CameraRows
 from mapping.density import first_fill
 
@@ -503,10 +503,10 @@ def _count_cells(stage: str) -> first_fill.rollup.LevelCells:
 
 def _copy_rows(stage: str, cameras: CameraRows, part: np.ndarray, unparsed: Counter[str]) -> int:
     """COPY the cameras of part (indexes, in order) into the stage, and commit them."""
-    with side_session(synchronous_commit="off") as side:
-        lines = cameras.lines(part.tolist(), unparsed, camera_lines.point_ewkb)
+    with side_session(synchronous_commit="off") as side, collector.paused():
+        chunks = cameras.ewkb_chunks(part, unparsed)
         with side.transaction(), side.cursor() as cursor:
-            return copy_text.copy_lines(cursor, stage, first_load.COLUMNS, lines)
+            return copy_text.copy_chunks(cursor, stage, first_load.COLUMNS, chunks)
 
 
 def _copy_part(stage: str, cameras: CameraRows, part: np.ndarray, sender) -> None:

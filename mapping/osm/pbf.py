@@ -8,9 +8,7 @@ drop every object we do not use before any Python callback runs.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from operator import attrgetter
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -19,6 +17,7 @@ import numpy as np
 import osmium
 import shapely
 
+from mapping import collector
 from mapping.bbox import BBox
 from mapping.camera_rows import CameraNodeRows
 from mapping.osm import overpass_xml, text_coordinates
@@ -327,23 +326,6 @@ def union(first: BBox | None, second: BBox | None) -> BBox | None:
     )
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for the body, then as it was.
-
-    Everything a read creates stays alive until the import writes it, and none of it
-    forms reference cycles: the collector's full passes over a growing heap only cost
-    time. Reading the 2.5 million synthetic cameras, 15 of them took 3-4 s of 23.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def read_osm_file(
     path: str | Path,
     index: str = "flex_mem",
@@ -378,7 +360,7 @@ def read_osm_file(
         if xml:
             text_coordinates.refuse_coordinates_at_no_place(path, bounds_only=True)
         header_box = _header_box(path)
-        with _collector_paused():
+        with collector.paused():
             try:
                 outline_on_zero = _read(path, extract, index, cameras_only, parallel is None)
             except RuntimeError as error:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mapping.camera_lines import lon_lat, point_ewkb
+from mapping.camera_lines import ewkb_places, lon_lat, point_ewkb
 from mapping.camera_rows import CameraNodeRows, CameraRows
 from mapping.importer import import_file
 from mapping.models import Camera
@@ -53,6 +54,38 @@ def test_made_rows_give_the_lines_and_unparsed_keys_of_the_same_cameras_as_eleme
     assert unparsed == unparsed_elements == Counter({"height": 1})
     assert b"a\\tb\\nc\\\\d" in made[1] and made[1].count(b"\n") == 1
     assert made[0].endswith(b"\t" + place(10.5, 45.25) + b"\n")
+
+
+def test_places_made_for_a_whole_chunk_are_the_bytes_of_each_points_ewkb():
+    lons = [10.5, -0.125, 179.9999999, -180.0, -0.0, 5e-324, 24.9384, 1 / 3]
+    lats = [45.25, 1e-7, -89.5, 90.0, 0.0, -5e-324, 60.1699, -2 / 3]
+
+    places = ewkb_places(np.array(lons), np.array(lats))
+
+    assert places == b"".join(
+        b"\t" + point_ewkb(x, y) + b"\n" for x, y in zip(lons, lats, strict=True)
+    )
+    assert ewkb_places(np.array([]), np.array([])) == b""
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 2, 5000])
+def test_chunks_for_the_camera_table_are_its_lines_in_the_order_asked(rows_per_chunk):
+    """Made rows and elements mixed, out of reading order, an identity left out."""
+    again = NODES[0]._replace(version=4, lon=11.0)
+    rows = CameraRows(_made([*NODES, again]), [WAY, NODES[1]._replace(osm_type="relation")])
+    order = np.array([5, 2, 0, 4, 1])
+    unparsed_lines: Counter[str] = Counter()
+    lines = list(rows.lines(order.tolist(), unparsed_lines, point_ewkb))
+
+    unparsed: Counter[str] = Counter()
+    chunks = list(rows.ewkb_chunks(order, unparsed, rows_per_chunk))
+
+    assert b"".join(chunk for _, chunk in chunks) == b"".join(lines)
+    assert [count for count, _ in chunks] == [
+        len(order[k : k + rows_per_chunk]) for k in range(0, len(order), rows_per_chunk)
+    ]
+    assert all(chunk.count(b"\n") == count for count, chunk in chunks)
+    assert unparsed == unparsed_lines == Counter({"height": 2})
 
 
 def test_rows_hold_the_made_nodes_first_then_the_elements_with_their_identities_and_places():

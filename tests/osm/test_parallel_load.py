@@ -14,7 +14,7 @@ import multiprocessing
 import pytest
 from django.db import IntegrityError, connection
 
-from mapping import data_version, first_load, parallel_load, sync
+from mapping import camera_lines, data_version, first_load, parallel_load, sync
 from mapping.density import first_fill
 from mapping.density.queries import rebuild_density_cells
 from mapping.importer import import_file
@@ -209,7 +209,12 @@ def test_a_part_that_fails_to_copy_leaves_the_database_and_catalogue_as_they_wer
     _without_cameras()
     before, catalogue = database_snapshot(), _catalogue()
     # Forked after this, the processes writing the parts inherit it: no place is valid.
-    monkeypatch.setattr(parallel_load.camera_lines, "point_ewkb", lambda lon, lat: b"not a point")
+    width = camera_lines.PLACE_BYTES
+    monkeypatch.setattr(
+        camera_lines,
+        "ewkb_places",
+        lambda lons, lats: (b"\t" + b"x" * (width - 2) + b"\n") * len(lons),
+    )
 
     with pytest.raises(parallel_load.ParallelLoadError, match="geometry"):
         import_file(synthetic, defer_derived=True)
