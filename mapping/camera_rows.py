@@ -144,9 +144,14 @@ class CameraRows:
     def first_of_each_identity(self) -> np.ndarray:
         """Indexes, in reading order, of the first row of each (osm_type, osm_id)."""
         count = len(self)
+        ids, kinds = self.ids, self.kinds
+        # A .pbf's nodes come sorted by id, each once: then every row is a first, and
+        # checking it is 0.01 s where sorting 2.5 million identities took 0.3.
+        if (kinds == 0).all() and (ids[1:] > ids[:-1]).all():
+            return np.arange(count)
         # Sorted by id, then kind, then reading order: each identity's first row leads.
-        by_identity = np.lexsort((np.arange(count), self.kinds, self.ids))
-        ids, kinds = self.ids[by_identity], self.kinds[by_identity]
+        by_identity = np.lexsort((np.arange(count), kinds, ids))
+        ids, kinds = ids[by_identity], kinds[by_identity]
         leads = np.ones(count, dtype=bool)
         leads[1:] = (ids[1:] != ids[:-1]) | (kinds[1:] != kinds[:-1])
         return np.sort(by_identity[leads])

@@ -45,7 +45,8 @@ def fine_cells_query(cameras: str = "mapping_camera") -> str:
     Read with a COPY, which PostgreSQL runs in parallel (an INSERT's SELECT it does not):
     this scan, every camera's tile with a tangent and an arcsinh each, is most of the
     fill's work in the server, 4.7 s alone and 2.7-3.2 s with two workers on the 2.5
-    million synthetic cameras.
+    million synthetic cameras. (Not where every core is busy already: mapping
+    .parallel_load counts without workers, beside its index builds.)
     """
     scale = f"{float(2**FINE_LEVEL)}::float8"
     return f"""

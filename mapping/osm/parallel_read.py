@@ -40,11 +40,11 @@ class ReaderFailed(Exception):
     """A process reading a run failed, or ended, for a reason that is not the file's."""
 
 
-# The importing process's run, beside each other's: a smaller one, since it also reads
-# the whole file for its ways (1.3-2 s of the synthetic file) and takes in the other
-# runs' rows (about 1 s for 1.3 million). With 0.9, both runs of the synthetic file
-# were read within 0.1 s of each other.
-OWN_SHARE = 0.9
+# The importing process's run, beside each other's. It also reads the whole file for
+# its ways (1.4-1.6 s of the synthetic file), but another process's rows take as long
+# to come over (pickled, sent, unpickled: about 1 s for 1.25 million): with 0.9, the
+# importing process waited for them 1.9-2 s, one core idle; with 1.0, 0.6 s.
+OWN_SHARE = 1.0
 
 
 class NodesInParallel:

@@ -113,6 +113,23 @@ def test_a_repeated_identity_is_written_once_and_its_unparsed_values_counted_onc
     assert len(lines) == 4 and unparsed == Counter({"height": 2})
 
 
+@pytest.mark.parametrize(
+    ("ids", "firsts"),
+    [
+        ([3, 5, 8], [0, 1, 2]),  # a .pbf's nodes: sorted, each once
+        ([3, 5, 5, 8], [0, 1, 3]),  # sorted, but one twice
+        ([8, 5, 3, 5], [0, 1, 2]),  # neither
+    ],
+)
+def test_the_first_row_of_each_identity_whether_the_nodes_come_sorted_or_not(ids, firsts):
+    nodes = [NODES[0]._replace(osm_id=osm_id) for osm_id in ids]
+
+    assert CameraRows(_made(nodes)).first_of_each_identity().tolist() == firsts
+    # A way of a node's id is another identity: every node row still leads.
+    with_way = CameraRows(_made(nodes), [WAY._replace(osm_id=ids[0])])
+    assert with_way.first_of_each_identity().tolist() == [*firsts, len(ids)]
+
+
 @pytest.mark.parametrize("name", ["town.osm.pbf", "town.osm"])
 def test_a_file_read_as_rows_gives_what_its_elements_give(town, tmp_path, name):
     """The town with a camera way and a camera relation besides its three camera nodes."""
