@@ -129,7 +129,17 @@ def camera_fields(
     osm_type: str, osm_id: int, version: int | None, tags: dict[str, str]
 ) -> tuple[str, tuple[str, ...]]:
     """The COLUMNS of one camera as COPY text (tab-separated, no place, no newline), and
-    the keys whose values could not be read.
+    the keys whose values could not be read (camera_row, for callers that need no more).
+    """
+    text, f = camera_row(osm_type, osm_id, version, tags)
+    return text, f.unparsed
+
+
+def camera_row(
+    osm_type: str, osm_id: int, version: int | None, tags: dict[str, str]
+) -> tuple[str, NormalisedCamera]:
+    """The COLUMNS of one camera as COPY text (tab-separated, no place, no newline), and
+    the fields read from its tags.
 
     Every text field is a tag value, trimmed or lowercased, and the tags' JSON escapes
     each character COPY gives a meaning (tab, newline, carriage return, backslash) with a
@@ -145,4 +155,4 @@ def camera_fields(
         fields = tuple(
             text(value) if index in escaped else value for index, value in enumerate(fields)
         )
-    return "\t".join(fields), f.unparsed
+    return "\t".join(fields), f

@@ -23,14 +23,31 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter
 
 import numpy as np
 
 from mapping import camera_lines
 from mapping.osm.extract import CameraElement
+from mapping.osm.tags import NormalisedCamera, normalise_camera_tags
 
 KIND_CODES = {"node": 0, "way": 1, "relation": 2}
 NODE = "node"
+# What a camera's density dims depend on, besides its source and status.
+_DIMS_FIELDS = attrgetter("surveillance", "surveillance_type", "camera_type", "capabilities")
+_dims_by_fields: dict[tuple, int] = {}
+
+
+def first_import_dims(camera: NormalisedCamera) -> int:
+    """The density dims of a camera a first import writes (mapping.density.dimensions),
+    looked up: a few hundred combinations of fields cover millions of cameras."""
+    fields = _DIMS_FIELDS(camera)
+    dims = _dims_by_fields.get(fields)
+    if dims is None:
+        from mapping.density.dimensions import first_import_dims as packed  # needs the models
+
+        dims = _dims_by_fields[fields] = packed(*fields)
+    return dims
 
 
 class CameraNodeRows:
@@ -45,7 +62,7 @@ class CameraNodeRows:
     rows as strings took 0.6 s to encode and 0.9 s to decode.
     """
 
-    __slots__ = ("ends", "ids", "lats", "lons", "text", "unparsed")
+    __slots__ = ("dims", "ends", "ids", "lats", "lons", "text", "unparsed")
 
     def __init__(self) -> None:
         self.text = bytearray()
@@ -54,6 +71,9 @@ class CameraNodeRows:
         # array("d") hands back Python floats: their repr is the COPY text of the place.
         self.lons = array("d")
         self.lats = array("d")
+        # Each row's density dims as a first import writes it: the density cells are then
+        # counted from these arrays, not by PostgreSQL from the rows written (5-6 s).
+        self.dims = array("H")
         # Row -> keys whose values could not be read, for the rows that have some:
         # counted when the row is written, so a repeated identity counts once.
         self.unparsed: dict[int, tuple[str, ...]] = {}
@@ -61,15 +81,16 @@ class CameraNodeRows:
     def add(
         self, osm_id: int, version: int | None, lon: float, lat: float, tags: dict[str, str]
     ) -> None:
-        fields, unparsed = camera_lines.camera_fields(NODE, osm_id, version, tags)
-        if unparsed:
-            self.unparsed[len(self.ends)] = unparsed
+        fields, camera = camera_lines.camera_row(NODE, osm_id, version, tags)
+        if camera.unparsed:
+            self.unparsed[len(self.ends)] = camera.unparsed
         text = self.text
         text += fields.encode()
         self.ends.append(len(text))
         self.ids.append(osm_id)
         self.lons.append(lon)
         self.lats.append(lat)
+        self.dims.append(first_import_dims(camera))
 
     def fields(self, row: int) -> bytes:
         """Row's COPY fields, as UTF-8."""
@@ -83,16 +104,17 @@ class CameraNodeRows:
         self.ids.extend(other.ids)
         self.lons.extend(other.lons)
         self.lats.extend(other.lats)
+        self.dims.extend(other.dims)
         self.unparsed.update((rows + row, keys) for row, keys in other.unparsed.items())
 
     def __len__(self) -> int:
         return len(self.ends)
 
     def __getstate__(self) -> tuple:
-        return self.text, self.ends, self.ids, self.lons, self.lats, self.unparsed
+        return self.text, self.ends, self.ids, self.lons, self.lats, self.dims, self.unparsed
 
     def __setstate__(self, state: tuple) -> None:
-        self.text, self.ends, self.ids, self.lons, self.lats, self.unparsed = state
+        self.text, self.ends, self.ids, self.lons, self.lats, self.dims, self.unparsed = state
 
 
 class CameraRows:
@@ -137,6 +159,11 @@ class CameraRows:
         return len(self.ids)
 
     @property
+    def elements_count(self) -> int:
+        """How many rows are elements (their fields not made yet)."""
+        return len(self._elements)
+
+    @property
     def all_made(self) -> bool:
         """Whether every row's fields are made already (writing them is joining text)."""
         return not self._elements
@@ -155,6 +182,18 @@ class CameraRows:
         leads = np.ones(count, dtype=bool)
         leads[1:] = (ids[1:] != ids[:-1]) | (kinds[1:] != kinds[:-1])
         return np.sort(by_identity[leads])
+
+    def first_import_dims(self, indexes: np.ndarray) -> np.ndarray:
+        """The density dims of the rows of indexes, as a first import writes them."""
+        made = len(self._nodes)
+        indexes = np.asarray(indexes, dtype=np.int64)
+        dims = np.empty(len(indexes), dtype=np.int64)
+        inside = indexes < made
+        dims[inside] = np.frombuffer(self._nodes.dims, dtype=np.uint16)[indexes[inside]]
+        for k in np.flatnonzero(~inside).tolist():
+            tags = self._elements[int(indexes[k]) - made].tags
+            dims[k] = first_import_dims(normalise_camera_tags(tags))
+        return dims
 
     def lines(
         self,

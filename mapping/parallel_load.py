@@ -59,12 +59,12 @@ LEFTOVER_LOCK_TIMEOUT = "200ms"
 # server alone when the lines were made as the file was read (mapping.camera_rows).
 CORES_PER_COPY = 2
 CORES_PER_MADE_COPY = 1
-# The index builds and the density count run side by side, as many as there are
-# sessions, which is as many as there are cores: parallel workers of their own would only
-# fight them for the cores, and a parallel build's workers sort apart, write their runs
-# to temporary files and merge them again. On the 2.5 million synthetic cameras, with
-# them: 16.8 and 17.5 s for the builds and the count; without: 15.5 and 15.2 s, run in
-# turn (2026-12-04).
+# The index builds run side by side, as many as there are sessions, which is as many as
+# there are cores: parallel workers of their own would only fight them for the cores,
+# and a parallel build's workers sort apart, write their runs to temporary files and
+# merge them again. On the 2.5 million synthetic cameras, the builds and the density
+# count (then a query of its own) took 16.8 and 17.5 s with them, 15.5 and 15.2 s
+# without, run in turn (2026-12-04).
 BUILD_SETTINGS = {
     "maintenance_work_mem": bulk_load.BUILD_MEMORY,
     "max_parallel_maintenance_workers": "0",
@@ -73,6 +73,12 @@ COUNT_SETTINGS = {
     "work_mem": first_fill.FILL_WORK_MEM,
     "max_parallel_workers_per_gather": "0",
 }
+# The density cells are counted from the rows' arrays while they are written when at
+# most one row in this many is an element (a camera way or relation, or any camera of an
+# Overpass answer): the reader packed each camera node's dims as it read it, and an
+# element would have its tags read again for it, 3.5 µs each. Otherwise PostgreSQL
+# counts them from the stage, 4.7-6.2 s of a core for 2.5 million.
+ELEMENTS_COUNTED_HERE = 10
 
 # What may hang on the camera table for a swap to put everything back: its indexes, its
 # TOAST table and identity sequence, its row type, defaults, check constraints, primary
@@ -271,16 +277,27 @@ class Stage:
         # The import's session must not touch the stage before the swap: a lock it took
         # would last until it commits, and the side sessions altering the stage would wait
         # for it while it waits for them.
+        fine: list[first_fill.rollup.LevelCells] = []
         try:
+            order = first_load.load_order(cameras)
+
+            def count_cells() -> None:  # while the rows are written, from their arrays
+                if cameras.elements_count <= len(order) // ELEMENTS_COUNTED_HERE:
+                    dims = cameras.first_import_dims(order)
+                    lons, lats = cameras.lons[order], cameras.lats[order]
+                    fine.append(first_fill.cameras_as_fine_cells(lons, lats, dims))
+
             self._prepare(cursor, now)
-            loaded = self._copy_in_parts(cameras, unparsed)
+            loaded = self._copy_in_parts(cameras, order, unparsed, count_cells)
             timings.mark("copy")
             self._put_back_defaults(cursor)
             cursor.execute(SECONDARY_INDEXES, [CAMERA_TABLE])
             indexes = cursor.fetchall()
             cursor.execute(PRIMARY_KEY, [CAMERA_TABLE])
             key_name, key_definition = cursor.fetchone()
-            built = self._index_and_fill_density(cursor, indexes, key_definition)
+            built = self._index_and_fill_density(
+                cursor, indexes, key_definition, fine[0] if fine else None
+            )
             timings.mark("indexes and density")
         except BaseException:
             self.drop()
@@ -317,7 +334,13 @@ class Stage:
                 )
             side.execute(first_load.set_defaults(self.name, constants))
 
-    def _copy_in_parts(self, cameras: CameraRows, unparsed: Counter[str]) -> int:
+    def _copy_in_parts(
+        self,
+        cameras: CameraRows,
+        order: np.ndarray,
+        unparsed: Counter[str],
+        meanwhile: Callable[[], None],
+    ) -> int:
         """COPY the cameras, in place order, as one contiguous part per two sessions, or
         per session when every line was made as the file was read.
 
@@ -330,14 +353,14 @@ class Stage:
         a side session that commits it into the stage; more parts are each written by a
         forked process of its own (it inherits the cameras read, nothing is pickled).
         Parts are runs of the geohash order, so each keeps its neighbours together on
-        disk.
+        disk. meanwhile is called while forked processes write (before, without them).
         """
-        order = first_load.load_order(cameras)
         cores = CORES_PER_MADE_COPY if cameras.all_made else CORES_PER_COPY
         count = max(1, self.sessions // cores)
         if multiprocessing.current_process().daemon:
             count = 1  # a daemonic process (a task queue's worker) may have no children
         if count == 1:
+            meanwhile()
             try:
                 return _copy_rows(self.name, cameras, order, unparsed)
             except psycopg.Error as error:
@@ -355,6 +378,7 @@ class Stage:
             workers.append((process, receiver))
         loaded, errors = 0, []
         try:
+            meanwhile()
             for process, receiver in workers:
                 try:
                     outcome = receiver.recv()
@@ -387,14 +411,19 @@ class Stage:
             side.execute(first_load.restore_defaults(self.name, before))
 
     def _index_and_fill_density(
-        self, cursor, indexes: list[tuple[str, str]], key_definition: str
+        self,
+        cursor,
+        indexes: list[tuple[str, str]],
+        key_definition: str,
+        fine: first_fill.rollup.LevelCells | None,
     ) -> dict[str, str]:
         """Build the stage's indexes in side sessions while this one fills the density.
 
-        The finest density cells are counted first, by a side session from the stage;
-        this session then writes the aggregate from them (mapping.density.first_fill;
-        it does not need the camera table) while the indexes are still being built. The
-        longest builds go first, so that no session is left with a big one at the end.
+        This session writes the aggregate from the finest cells (mapping.density
+        .first_fill; it does not need the camera table) while the indexes are being
+        built: those counted already, or, with fine None, those a side session counts
+        from the stage first. The longest builds go first, so that no session is left
+        with a big one at the end.
         Returns, by the camera table's index name, the stage's (the primary key's index
         under the name "").
         """
@@ -410,9 +439,9 @@ class Stage:
         # for a duplicate identity, not psycopg's own.
         with connection.wrap_database_errors, ThreadPoolExecutor(self.sessions) as pool:
             try:
-                counting = pool.submit(_count_cells, self.name)
+                counting = pool.submit(_count_cells, self.name) if fine is None else None
                 built = [pool.submit(job) for _, job in builds]
-                first_fill.fill_from_fine_cells(cursor, counting.result())
+                first_fill.fill_from_fine_cells(cursor, fine or counting.result())
                 for future in built:
                     future.result()
             except BaseException:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from mapping.bbox import BBox
 
 # Cells are the tiles this many zoom levels below the map's zoom: 2**3 = 8 per tile side.
@@ -60,6 +62,33 @@ def tile_y(lat: float, level: int) -> int:
     lat = _clamp_lat(lat)
     fraction = (1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0
     return _clamp(math.floor(fraction * scale), 0, scale - 1)
+
+
+# numpy's tangent and inverse hyperbolic sine may differ from the C library's (which
+# PostgreSQL's and math's call) in their last bits: a point whose tile row lies this close
+# to a tile's edge has it computed again by tile_y. Those differences move the row by
+# about 1e-10 of a tile at level 16.
+_EDGE_MARGIN = 1e-6
+
+
+def tile_columns(lons: np.ndarray, level: int) -> np.ndarray:
+    """tile_x of every longitude, as int64: the same operations, exactly rounded alike."""
+    scale = float(2**level)
+    columns = np.floor((np.asarray(lons, dtype=np.float64) + 180.0) / 360.0 * scale)
+    return np.clip(columns, 0, scale - 1).astype(np.int64)
+
+
+def tile_rows(lats: np.ndarray, level: int) -> np.ndarray:
+    """tile_y of every latitude, as int64: numpy's functions, then tile_y itself near an
+    edge, so every row is the one tile_y (and the SQL) gives."""
+    scale = float(2**level)
+    lats = np.asarray(lats, dtype=np.float64)
+    lat = np.clip(lats, -MAX_MERCATOR_LAT, MAX_MERCATOR_LAT)
+    scaled = (1.0 - np.arcsinh(np.tan(np.radians(lat))) / math.pi) / 2.0 * scale
+    rows = np.clip(np.floor(scaled), 0, scale - 1).astype(np.int64)
+    for k in np.flatnonzero(np.abs(scaled - np.rint(scaled)) < _EDGE_MARGIN).tolist():
+        rows[k] = tile_y(float(lats[k]), level)
+    return rows
 
 
 def _clamp_lat(lat: float) -> float:

@@ -106,6 +106,23 @@ def encode(camera: dict) -> int:
     return dims
 
 
+def first_import_dims(
+    surveillance: str, surveillance_type: str, camera_type: str, capabilities: tuple[str, ...]
+) -> int:
+    """``dims`` of a camera a first import writes (from OpenStreetMap, active), from the
+    fields its tags gave."""
+    return encode(
+        {
+            "source": Source.OSM.value,
+            "status": CameraStatus.ACTIVE.value,
+            "surveillance": surveillance,
+            "surveillance_type": surveillance_type,
+            "camera_type": camera_type,
+            "capabilities": capabilities,
+        }
+    )
+
+
 def decode(dims: int) -> dict:
     """The column values packed in ``dims``."""
     camera: dict = {}

@@ -25,7 +25,7 @@ from psycopg import sql
 
 from mapping import bulk_load, copy_binary
 from mapping.density import rollup, totals
-from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL
+from mapping.density.cells import AGGREGATE_LEVELS, FINE_LEVEL, tile_columns, tile_rows
 from mapping.density.dimensions import dims_sql
 from mapping.density.triggers import DENSITY_TABLE, tile_x_sql, tile_y_sql
 
@@ -62,6 +62,25 @@ def fine_cells(cursor, cameras: str = "mapping_camera") -> rollup.LevelCells:
     """The cameras counted into their finest cells (any session that sees the rows)."""
     x, y, dims, n = copy_binary.fetch_columns(cursor, fine_cells_query(cameras), ("integer",) * 4)
     return rollup.LevelCells(FINE_LEVEL, x, y, dims, n)
+
+
+def cameras_as_fine_cells(
+    lons: np.ndarray, lats: np.ndarray, dims: np.ndarray
+) -> rollup.LevelCells:
+    """Each camera as one count in its finest cell, for rollup.roll_up to sum: what
+    fine_cells counts, from the places and dims of the cameras about to be written.
+
+    For a first import that has them in arrays (mapping.parallel_load): 0.3 s of numpy
+    for the 2.5 million synthetic cameras, where PostgreSQL took 4.7-6.2 s of a core to
+    scan and count the rows written. The tiles are those of the SQL (tile_rows says how).
+    """
+    return rollup.LevelCells(
+        FINE_LEVEL,
+        tile_columns(lons, FINE_LEVEL),
+        tile_rows(lats, FINE_LEVEL),
+        np.asarray(dims, dtype=np.int64),
+        np.ones(len(dims), dtype=np.int64),
+    )
 
 
 def _level(level: int, count: int) -> tuple[str, np.ndarray]:

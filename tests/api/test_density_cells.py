@@ -6,6 +6,7 @@ import itertools
 import math
 import random
 
+import numpy as np
 import pytest
 from django.db import connection
 
@@ -15,6 +16,8 @@ from mapping.density import cells
 from mapping.density.cells import (
     cell_polygon,
     tile_bounds,
+    tile_columns,
+    tile_rows,
     tile_x,
     tile_y,
     tiles_covering,
@@ -105,6 +108,61 @@ def test_sql_computes_the_same_tiles_as_python(db):
             cursor.execute(sql, params)
             from_sql = cursor.fetchall()
         assert from_sql == [(tile_x(lon, level), tile_y(lat, level)) for lon, lat in POINTS]
+
+
+def _edge_points(level: int, count: int) -> list[tuple[float, float]]:
+    """Points on tiles' edges, as near as floats get, and a few units off either way."""
+    scale, points = 2**level, []
+    for k in range(count):
+        x, y = _random.randrange(scale + 1), _random.randrange(scale + 1)
+        lon = x / scale * 360.0 - 180.0
+        lat = math.degrees(math.atan(math.sinh(math.pi * (1.0 - 2.0 * y / scale))))
+        for steps in range(-3, 4):
+            points.append(
+                (
+                    float(np.nextafter(lon, math.copysign(math.inf, steps)) if steps else lon),
+                    _ulps(lat, steps + k % 2),
+                )
+            )
+    return points
+
+
+def _ulps(value: float, steps: int) -> float:
+    for _ in range(abs(steps)):
+        value = float(np.nextafter(value, math.copysign(math.inf, steps)))
+    return value
+
+
+EDGE_POINTS = [*_edge_points(16, 150), (-180.0, -90.0), (180.0, 90.0), (0.0, 85.0511287798066)]
+
+
+@pytest.mark.parametrize("level", [3, 16, 19])
+def test_numpy_gives_every_point_the_tile_python_gives_even_on_an_edge(level):
+    points = POINTS + EDGE_POINTS
+    lons, lats = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+
+    assert tile_columns(lons, level).tolist() == [tile_x(lon, level) for lon, _ in points]
+    assert tile_rows(lats, level).tolist() == [tile_y(lat, level) for _, lat in points]
+    assert tile_rows(lats, level).dtype == np.int64
+
+
+def test_sql_gives_points_on_an_edge_the_tiles_numpy_gives(db):
+    values = ", ".join("(%s::float8, %s::float8)" for _ in EDGE_POINTS)
+    params = [coordinate for lonlat in EDGE_POINTS for coordinate in lonlat]
+    scale = f"{float(2**16)}::float8"
+    location = "ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {tile_x_sql(location, scale)}, {tile_y_sql(location, scale)} "
+            f"FROM (VALUES {values}) AS p(lon, lat)",
+            params,
+        )
+        from_sql = cursor.fetchall()
+    lons, lats = np.array([p[0] for p in EDGE_POINTS]), np.array([p[1] for p in EDGE_POINTS])
+
+    assert from_sql == list(
+        zip(tile_columns(lons, 16).tolist(), tile_rows(lats, 16).tolist(), strict=True)
+    )
 
 
 # --- Packing of the filterable columns ----------------------------------------------------

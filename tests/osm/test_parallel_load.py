@@ -21,6 +21,7 @@ from mapping.importer import import_file
 from mapping.models import Camera, DensityCell
 from mapping.synthetic import SyntheticSpec, write_synthetic_pbf
 from tests.factories import make_camera, point
+from tests.osm.builder import at
 from tests.osm.snapshot import database_snapshot
 from tests.osm.test_first_import import _aggregate, _camera_rows, _without_cameras
 
@@ -124,6 +125,49 @@ def test_it_stores_the_same_cameras_and_cells_as_the_one_session_load(
     assert _aggregate() == cells
     # Readers' cached answers are keyed by this token: they must not outlive the swap.
     assert data_version.camera_data_token() != token
+
+
+KINDS = [
+    {"surveillance:type": "ALPR", "camera:type": "ptz"},
+    {"surveillance": "indoor", "camera:type": "dome", "surveillance:face_recognition": "yes"},
+    {"surveillance": "outdoor", "surveillance:type": "guard"},
+    {"surveillance": "nonsense", "camera:type": "bullet"},
+    {},
+]
+
+
+@pytest.mark.parametrize(
+    "ways",
+    [1, 5],
+    ids=["a camera way among 20 nodes: cells counted from the arrays", "5: by PostgreSQL"],
+)
+def test_camera_nodes_and_ways_are_counted_into_the_cells_a_rebuild_counts(
+    town, tmp_path, parallel, monkeypatch, ways
+):
+    for k in range(20):
+        town.camera(1000 + k, at(k % 7 - 3, k // 7 - 1), tags=KINDS[k % len(KINDS)])
+    for k in range(ways):
+        outline = town.square(2000 + 10 * k, at(k - 2, -3), 0.0001)
+        town.way(3000 + k, outline, {"man_made": "surveillance", **KINDS[k % len(KINDS)]})
+    path = town.write(tmp_path / "town.osm.pbf")
+    parallel.IMPORT_PARALLEL_MIN_CAMERAS = 2
+    _without_cameras()
+    counted_by_postgresql = []
+    count_cells = parallel_load._count_cells
+    monkeypatch.setattr(
+        parallel_load,
+        "_count_cells",
+        lambda stage: counted_by_postgresql.append(1) or count_cells(stage),
+    )
+
+    summary = import_file(path, defer_derived=True)
+
+    assert _loaded_in_parallel() and summary.counts.cameras_new == 23 + ways
+    assert bool(counted_by_postgresql) == (ways > 1)
+    cells = _aggregate()
+    assert sum(row[-1] for row in cells if row[:2] == ("cell", 3)) == 23 + ways
+    rebuild_density_cells()
+    assert _aggregate() == cells
 
 
 def test_a_daemonic_process_which_may_not_fork_loads_the_stage_from_one_session(
