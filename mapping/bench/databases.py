@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -76,6 +77,29 @@ def database_exists(name: str) -> bool:
     with connect(MAINTENANCE_DATABASE) as conn:
         row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
     return row is not None
+
+
+AUTOVACUUM_WORKERS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
+)
+
+
+def wait_for_autovacuum(timeout_s: float = 300.0, poll_s: float = 1.0) -> float:
+    """Wait until no autovacuum worker runs on the server (at most timeout_s); returns
+    the seconds waited.
+
+    For a timed import: autovacuum vacuums the table an earlier import left a minute or
+    two after it (2.5 million rows), and a vacuum of it running beside the file import,
+    throttled as autovacuum's are, made it 46.1 s instead of 40.0 (2026-12-04). Every
+    role sees the workers, if not what they run.
+    """
+    started = time.perf_counter()
+    with connect(MAINTENANCE_DATABASE) as conn:
+        while conn.execute(AUTOVACUUM_WORKERS).fetchone()[0]:
+            if time.perf_counter() - started >= timeout_s:
+                break
+            time.sleep(poll_s)
+    return time.perf_counter() - started
 
 
 def create_database(name: str, drop_first: bool = False) -> None:

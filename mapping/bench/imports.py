@@ -15,6 +15,7 @@ from mapping.bench.databases import (
     database_name,
     migrate,
     run_django,
+    wait_for_autovacuum,
 )
 from mapping.bench.helsinki import phases
 from mapping.bench.report import Measurement
@@ -82,11 +83,13 @@ def import_into_empty_database(path: Path, with_derived: bool, again: bool = Fal
     """Run IMPORT_CODE on the file in a freshly created, migrated database; {} on timeout."""
     create_database(database_name("import"), drop_first=True)
     migrate(database_name("import"))
+    waited = wait_for_autovacuum()
     code = IMPORT_CODE % (str(path.resolve()), again, with_derived, RESULT_MARKER)
     try:
-        return run_django(database_name("import"), code, timeout_s=IMPORT_TIMEOUT_S)
+        result = run_django(database_name("import"), code, timeout_s=IMPORT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         return {}
+    return result | {"autovacuum_wait_s": waited}
 
 
 def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
@@ -115,6 +118,7 @@ def run_pbf_import(config: BenchConfig) -> tuple[Measurement, list[str]]:
         f"import_file(defer_derived=True) into an empty database (what `import_osm --file ... "
         f"--defer-derived` runs): {imported:,} cameras in {seconds:.2f} s{_peak(result)}; the "
         f"bare read found {found:,} cameras in {read_s:.2f} s. Phases: {phases(result)}. "
+        + _waited(result)
         + _parallel(result)
         + _cpu(result)
         + _again(result)
@@ -140,6 +144,16 @@ def _peak(result: dict) -> str:
     if "peak_kb" not in result:
         return ""
     return f", the importing process peaking at {result['peak_kb'] / 1024:,.0f} MB"
+
+
+def _waited(result: dict) -> str:
+    if "autovacuum_wait_s" not in result:
+        return ""
+    return (
+        "Started once no autovacuum worker ran on the server (waited "
+        f"{result['autovacuum_wait_s']:.0f} s; one vacuuming an earlier import's table beside "
+        "it made the same import 15 % slower). "
+    )
 
 
 def _parallel(result: dict) -> str:

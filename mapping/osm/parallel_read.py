@@ -41,10 +41,11 @@ class ReaderFailed(Exception):
 
 
 # The importing process's run, beside each other's. It also reads the whole file for
-# its ways (1.4-1.6 s of the synthetic file), but another process's rows take as long
-# to come over (pickled, sent, unpickled: about 1 s for 1.25 million): with 0.9, the
-# importing process waited for them 1.9-2 s, one core idle; with 1.0, 0.6 s.
-OWN_SHARE = 1.0
+# its ways (1.4-1.6 s of the synthetic file); another process's rows then take a second
+# to come over (pickled 0.3 s, sent 0.6 s). The rows are all in when the importing
+# process ends its run as the other's are pickled: with 0.9, it waited 1.9-2 s for
+# them, one core idle; with 1.0, the other process waited 1.2 s for it (2026-12-04).
+OWN_SHARE = 0.95
 
 
 class NodesInParallel:

@@ -153,6 +153,7 @@ def test_the_import_is_timed_on_the_whole_file_and_the_derived_data_on_its_start
     assert "The same file imported again" in text and "no change, as expected" in text
     assert "Then `refresh_derived`" in text and "fields of view" in text
     assert "the importing process peaking at" in text
+    assert "Started once no autovacuum worker ran on the server (waited" in text
     assert sorted(path.name for path in tmp_path.glob("*.pbf")) == [
         "synthetic-150-8.osm.pbf",
         "synthetic-400-8.osm.pbf",
@@ -169,3 +170,12 @@ def test_the_machines_busy_time_grows_with_work_done():
     after = busy_cpu_seconds()
     assert before is not None and after is not None
     assert after - before >= 0.25
+
+
+def test_the_wait_for_autovacuum_ends_by_its_timeout_at_the_latest(db):
+    from mapping.bench.databases import wait_for_autovacuum
+
+    started = time.perf_counter()
+    waited = wait_for_autovacuum(timeout_s=0.5, poll_s=0.1)
+
+    assert 0 <= waited <= time.perf_counter() - started < 5
