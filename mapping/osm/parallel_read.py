@@ -42,8 +42,8 @@ class ReaderFailed(Exception):
 
 # The importing process's run, beside each other's. It also reads the whole file for
 # its ways (1.4-1.6 s of the synthetic file); another process's rows then take a second
-# to come over (pickled 0.3 s, sent 0.6 s). The rows are all in when the importing
-# process ends its run as the other's are pickled: with 0.9, it waited 1.9-2 s for
+# to come over (pickled 0.3 s, sent 0.6 s). Best when the importing process ends its
+# run just as the other has pickled its rows: with 0.9, it waited 1.9-2 s for
 # them, one core idle; with 1.0, the other process waited 1.2 s for it (2026-12-04).
 OWN_SHARE = 0.95
 
