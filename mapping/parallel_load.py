@@ -5,10 +5,10 @@ empty table, the 2.5 million synthetic cameras took 45-68 s of that one core aft
 file was read (the COPY, nine index builds, the density cells), the other core mostly
 idle. What osm2pgsql and imposm do instead, done here: the rows go into a table of
 their own, the stage, from several sessions at once, each COPYing one part of them
-from a process of its own (Python makes the lines on one core per part); the stage's
-indexes and density cells are built by several sessions at once too; then the
-import's transaction swaps the stage in for the empty camera table, in a few
-catalogue statements.
+from a process of its own, while the importing process counts the density cells from
+the rows' arrays; the stage's indexes are built by several sessions at once, while the
+import's session writes the density cells; then the import's transaction swaps the
+stage in for the empty camera table, in a few catalogue statements.
 
 All or nothing still holds. The stage is a table no reader knows, committed by the
 sessions that fill it; the swap happens inside the import's transaction, which holds

@@ -47,7 +47,7 @@ LIMITS = {
     "them and 9.1-10.1 ms without, in alternating rounds).",
     "pbf_import": (
         "the machine's two cores, with little to spare: the import is the work of about 2 cores "
-        "for its whole length (80-95 s of CPU in all, every process; /proc/stat), and how fast "
+        "for its whole length (75-95 s of CPU in all, every process; /proc/stat), and how fast "
         "those cores run moves with the host beyond what the speed probe sees: on 2026-12-04 "
         "the same import took 40-46 s in one hour and 49-54 s in another (one process reading "
         "a fifth of the file: 6.8 s against 9.4 s; the probe 0.12-0.13 s in both). The camera "
